@@ -1,0 +1,38 @@
+"""glassnet: a glass-box deep-learning library that speaks Keras.
+
+``import glassnet as keras`` and run Keras tutorial code; open any layer to
+read its forward and backward equations in NumPy.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from . import (
+    activations,
+    backend,
+    callbacks,
+    datasets,  # noqa: E402  (after models: datasets has no dependencies on them, kept last)
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    ops,
+    optimizers,
+    regularizers,
+    utils,
+)
+from .backend import floatx, set_floatx
+from .engine.tensor import GradientTape, Tensor, Variable
+from .layers.base import Layer, clear_session
+from .models import Functional, Input, Model, Sequential
+from .registry import register_keras_serializable
+
+backend.clear_session = clear_session  # type: ignore[attr-defined]
+
+__all__ = [
+    "Functional", "GradientTape", "Input", "Layer", "Model", "Sequential", "Tensor", "Variable", "activations",
+    "backend", "callbacks", "clear_session", "datasets", "floatx", "initializers", "layers", "losses", "metrics",
+    "models", "ops", "optimizers", "register_keras_serializable", "regularizers", "set_floatx", "utils",
+]

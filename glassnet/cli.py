@@ -1,0 +1,41 @@
+"""Command line: ``glassnet demo mnist [--model mlp] [--epochs 5] [--batch-size 50] ...``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="glassnet", description="glassnet: a glass-box deep-learning library")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="train a demo network on a bundled dataset")
+    demo.add_argument("dataset", choices=["mnist"], help="the dataset (bundled, works offline)")
+    demo.add_argument("--model", default="mlp", help="mlp (the lecture MLP)")
+    demo.add_argument("--epochs", type=int, default=5)
+    demo.add_argument("--batch-size", type=int, default=50)
+    demo.add_argument("--learning-rate", type=float, default=0.001)
+    demo.add_argument("--samples", type=int, default=None, help="use only the first N training images")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "demo":
+        from .demo import MODELS, run_mnist_demo
+
+        if args.model not in MODELS:
+            print(f"glassnet demo: unknown model {args.model!r}; choose one of {sorted(MODELS)}", file=sys.stderr)
+            return 2
+        if args.epochs < 1 or args.batch_size < 1:
+            print("glassnet demo: --epochs and --batch-size must be at least 1", file=sys.stderr)
+            return 2
+        run_mnist_demo(args.model, epochs=args.epochs, batch_size=args.batch_size, samples=args.samples,
+                       seed=args.seed, verbose=args.verbose, learning_rate=args.learning_rate)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+"""The engine: tensors, the gradient tape and the primitive operations."""
+
+from .tensor import GradientTape, Tensor, Variable, as_tensor, backpropagate, record
+
+__all__ = ["GradientTape", "Tensor", "Variable", "as_tensor", "backpropagate", "record"]

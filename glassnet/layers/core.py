@@ -1,0 +1,172 @@
+"""Dense, Activation and Lambda: the layers of a multi-layer perceptron."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .. import activations as _activations
+from .. import initializers as _initializers
+from .. import regularizers as _regularizers
+from ..engine.ops import nn
+from .base import InputSpec, Layer
+
+
+class Dense(Layer):
+    """Fully connected layer: ``output = activation(inputs @ kernel + bias)``.
+
+    Applied to the last axis, so a (batch, time, features) input gives
+    (batch, time, units), as in Keras.  Kernel layout ``(in, units)``.
+
+    Parameters
+    ----------
+    units : int
+        Number of neurons (output features).
+    activation : str or callable, optional
+        ``None`` means linear.
+    use_bias : bool
+        Whether to add the bias vector ``b``.
+    kernel_initializer, bias_initializer : str or Initializer
+        Defaults ``"glorot_uniform"`` and ``"zeros"``.
+    kernel_regularizer, bias_regularizer : Regularizer, optional
+        Penalties added to the loss.
+
+    Examples
+    --------
+    >>> import glassnet as keras
+    >>> layer = keras.layers.Dense(3, activation="relu")
+    >>> layer(keras.ops.ones((2, 4))).shape
+    (2, 3)
+    """
+
+    def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, kernel_constraint: Any = None,
+                 bias_constraint: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
+            raise ValueError(f"Dense '{self.name}': units must be a positive integer, got {units!r}")
+        self.units = units
+        self.activation = _activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = _initializers.get(kernel_initializer)
+        self.bias_initializer = _initializers.get(bias_initializer)
+        self.kernel_regularizer = _regularizers.get(kernel_regularizer)
+        self.bias_regularizer = _regularizers.get(bias_regularizer)
+        self.activity_regularizer = _regularizers.get(activity_regularizer)
+        self.input_spec = InputSpec(min_ndim=2)
+
+    def build(self, input_shape: Any) -> None:
+        if not isinstance(input_shape, tuple):
+            raise ValueError(f"Dense '{self.name}' takes one input tensor, got {len(input_shape)} inputs")
+        fan_in = input_shape[-1]
+        if fan_in is None:
+            raise ValueError(f"Dense '{self.name}': the last axis of the input must be known, got {input_shape}")
+        self.kernel = self.add_weight((fan_in, self.units), self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, name="kernel")
+        self.bias = (self.add_weight((self.units,), self.bias_initializer,
+                                     regularizer=self.bias_regularizer, name="bias")
+                     if self.use_bias else None)
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: fan_in})
+        self.built = True
+
+    def call(self, inputs: Any) -> Any:
+        # z = x W + b  (its backward, dW = x^T delta, lives next to it in engine.ops.nn.dense)
+        z = nn.dense(inputs, self.kernel, self.bias)
+        out = self.activation(z)
+        if self.activity_regularizer is not None:
+            self.add_loss(self.activity_regularizer(out))
+        return out
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": _activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": _initializers.serialize(self.kernel_initializer),
+            "bias_initializer": _initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": _regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": _regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": _regularizers.serialize(self.activity_regularizer),
+        }
+
+
+class Activation(Layer):
+    """Apply an activation function: ``Activation("relu")``."""
+
+    def __init__(self, activation: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.activation = _activations.get(activation)
+
+    def call(self, inputs: Any) -> Any:
+        return self.activation(inputs)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "activation": _activations.serialize(self.activation)}
+
+
+class ReLU(Layer):
+    """ReLU as a layer, with Keras' optional ``max_value``, ``negative_slope`` and ``threshold``."""
+
+    def __init__(self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, threshold
+
+    def call(self, inputs: Any) -> Any:
+        return _activations.relu(inputs, self.negative_slope, self.max_value, self.threshold)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "max_value": self.max_value,
+                "negative_slope": self.negative_slope, "threshold": self.threshold}
+
+
+class LeakyReLU(Layer):
+    """Leaky ReLU layer; Keras' layer default slope is 0.3 (``alpha=`` accepted, Keras 2)."""
+
+    def __init__(self, negative_slope: float = 0.3, alpha: float | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.negative_slope = alpha if alpha is not None else negative_slope
+
+    def call(self, inputs: Any) -> Any:
+        return nn.leaky_relu(inputs, self.negative_slope)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "negative_slope": self.negative_slope}
+
+
+class Softmax(Layer):
+    """Softmax along ``axis`` as a layer."""
+
+    def __init__(self, axis: int = -1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def call(self, inputs: Any) -> Any:
+        return nn.softmax(inputs, self.axis)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "axis": self.axis}
+
+
+class Lambda(Layer):
+    """Wrap an arbitrary function of tensors as a layer: ``Lambda(lambda x: x * 2)``.
+
+    A Lambda's function cannot be saved in a model file (loading never runs
+    code from a file); register it and rebuild it by name instead.
+    """
+
+    def __init__(self, function: Callable[..., Any], output_shape: Any = None, arguments: dict | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.function = function
+        self.arguments = arguments or {}
+
+    def call(self, inputs: Any) -> Any:
+        return self.function(inputs, **self.arguments)
+
+    def get_config(self) -> dict[str, Any]:
+        name = getattr(self.function, "_registered_name", None) or getattr(self.function, "__name__", "?")
+        return {**super().get_config(), "function": name}

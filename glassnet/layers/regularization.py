@@ -1,0 +1,44 @@
+"""Dropout: randomly silence units while training (inverted, so inference needs no rescaling)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..backend import xp
+from ..engine.ops import nn
+from .base import Layer
+
+
+class Dropout(Layer):
+    """Zero each input unit with probability ``rate`` during training, scaling survivors by
+    1/(1 - rate); identity at inference (``training`` False or None).
+
+    Parameters
+    ----------
+    rate : float
+        Fraction of units dropped, in [0, 1).
+    noise_shape : tuple, optional
+        Shape of the mask (``None`` entries take the input's size), to drop whole channels.
+    seed : int, optional
+        Seed of a private generator, for a repeatable mask sequence.
+    """
+
+    def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if not 0 <= rate < 1:
+            raise ValueError(f"Dropout '{self.name}': rate must be in [0, 1), got {rate}")
+        self.rate = float(rate)
+        self.noise_shape = noise_shape
+        self.seed = seed
+        self._generator = xp.random.default_rng(seed) if seed is not None else None
+
+    def call(self, inputs: Any, training: Any = None) -> Any:
+        if not training or self.rate == 0:
+            return inputs
+        shape = None
+        if self.noise_shape is not None:
+            shape = tuple(s if n is None else n for n, s in zip(self.noise_shape, inputs.shape))
+        return nn.dropout(inputs, self.rate, shape, self._generator)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed}

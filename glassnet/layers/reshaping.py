@@ -1,0 +1,44 @@
+"""Flatten and Reshape: change the shape of each sample, never the batch axis."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..engine.ops import math as m
+from .base import Layer
+
+
+class Flatten(Layer):
+    """Collapse each sample to one axis: (batch, 28, 28) -> (batch, 784)."""
+
+    def call(self, inputs: Any) -> Any:
+        return m.reshape(inputs, (inputs.shape[0], -1))
+
+
+class Reshape(Layer):
+    """Give each sample ``target_shape`` (one entry may be -1): (batch, 784) -> (batch, 28, 28, 1)."""
+
+    def __init__(self, target_shape: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.target_shape = tuple(int(n) for n in target_shape)
+        if sum(1 for n in self.target_shape if n == -1) > 1:
+            raise ValueError(f"Reshape '{self.name}': at most one -1 is allowed in {self.target_shape}")
+
+    def build(self, input_shape: Any) -> None:
+        size = math.prod(n for n in input_shape[1:] if n is not None)
+        known = math.prod(n for n in self.target_shape if n != -1)
+        if None not in input_shape[1:]:
+            ok = size % known == 0 if -1 in self.target_shape else size == known
+            if not ok:
+                raise ValueError(
+                    f"Reshape '{self.name}': cannot reshape samples of shape {tuple(input_shape[1:])} "
+                    f"({size} values) into {self.target_shape}"
+                )
+        self.built = True
+
+    def call(self, inputs: Any) -> Any:
+        return m.reshape(inputs, (inputs.shape[0],) + self.target_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "target_shape": self.target_shape}

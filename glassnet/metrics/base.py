@@ -1,0 +1,109 @@
+"""Stateful training metrics: accumulate over batches, report the epoch's value.
+
+``update_state`` adds one batch, ``result`` gives the value over everything
+seen since ``reset_state``.  A metric over an epoch is computed from the
+accumulated counts, never as a mean of per-batch values (which is wrong for
+ratios such as precision).  Metrics work on host NumPy arrays, after the
+forward pass, so they never enter the gradient tape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+
+def to_host(value: Any) -> np.ndarray:
+    """A NumPy array from a tensor, array or list."""
+    data = getattr(value, "data", value)
+    return np.asarray(data)
+
+
+class Metric:
+    """Base class of stateful metrics.
+
+    Parameters
+    ----------
+    name : str, optional
+        The key under which the value appears in logs and ``History``.
+    """
+
+    def __init__(self, name: str | None = None, dtype: Any = None) -> None:
+        from ..layers.base import snake_case
+
+        self.name = name or snake_case(type(self).__name__)
+        self.dtype = dtype
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        raise NotImplementedError
+
+    def result(self) -> Any:
+        raise NotImplementedError
+
+    def reset_state(self) -> None:
+        raise NotImplementedError
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+        """Update with one batch and return the running result."""
+        self.update_state(y_true, y_pred, sample_weight)
+        return self.result()
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "Metric":
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+class Mean(Metric):
+    """Weighted running mean of the values given to ``update_state(values, sample_weight)``."""
+
+    def __init__(self, name: str = "mean", dtype: Any = None) -> None:
+        super().__init__(name=name, dtype=dtype)
+        self.reset_state()
+
+    def reset_state(self) -> None:
+        self.total = 0.0
+        self.count = 0.0
+
+    def update_state(self, values: Any, sample_weight: Any = None) -> None:  # type: ignore[override]
+        values = to_host(values).astype(np.float64)
+        if sample_weight is None:
+            self.total += float(values.sum())
+            self.count += values.size
+            return
+        weights = np.broadcast_to(to_host(sample_weight).astype(np.float64).reshape(
+            to_host(sample_weight).shape + (1,) * max(0, values.ndim - np.ndim(sample_weight))), values.shape)
+        self.total += float((values * weights).sum())
+        self.count += float(weights.sum())
+
+    def update_scalar(self, value: float, weight: float = 1.0) -> None:
+        """Fast path for a scalar (the loss of one batch, weighted by its size)."""
+        self.total += value * weight
+        self.count += weight
+
+    def result(self) -> float:
+        return self.total / self.count if self.count else 0.0
+
+
+class MeanMetricWrapper(Mean):
+    """Running mean of a per-sample function ``fn(y_true, y_pred) -> values`` (NumPy arrays)."""
+
+    def __init__(self, fn: Callable[..., Any], name: str | None = None, dtype: Any = None,
+                 **kwargs: Any) -> None:
+        super().__init__(name=name or fn.__name__, dtype=dtype)
+        self.fn = fn
+        self.fn_kwargs = kwargs
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:  # type: ignore[override]
+        values = self.fn(to_host(y_true), to_host(y_pred), **self.fn_kwargs)
+        super().update_state(values, sample_weight)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, **self.fn_kwargs}

@@ -1,0 +1,155 @@
+"""Turning what users pass to ``fit``/``evaluate``/``predict`` into checked arrays and batches.
+
+Every check here names the argument at fault (``x``, ``y``, ``sample_weight``,
+``validation_data``), the sample count and the shapes, before any training
+starts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+
+
+def _describe(name: str, index: int | str | None) -> str:
+    return name if index is None else f"{name}[{index!r}]"
+
+
+def to_array_list(data: Any, name: str, names: list[str] | None = None,
+                  int_ok: list[bool] | None = None) -> list[np.ndarray]:
+    """Flatten ``data`` (an array, a list/tuple of arrays, or a dict keyed by ``names``) to arrays."""
+    if data is None:
+        raise ValueError(f"{name} is required")
+    if isinstance(data, dict):
+        if names is None:
+            raise ValueError(f"{name} was given as a dict, but this model's {name} are not named")
+        missing = [n for n in names if n not in data]
+        if missing:
+            raise ValueError(f"{name} is missing the key(s) {missing}; expected keys {names}, got {sorted(data)}")
+        items = [(n, data[n]) for n in names]
+    elif isinstance(data, (list, tuple)) and data and all(_is_array_like(d) for d in data) and \
+            not _is_nested_numbers(data):
+        items = list(enumerate(data))
+    else:
+        items = [(None, data)]
+    arrays = []
+    for i, (key, value) in enumerate(items):
+        arrays.append(_checked_array(value, _describe(name, key), keep_int=bool(int_ok and int_ok[i])))
+    return arrays
+
+
+def _is_array_like(value: Any) -> bool:
+    return hasattr(value, "shape") or isinstance(value, (list, tuple))
+
+
+def _is_nested_numbers(data: Any) -> bool:
+    """A plain nested list of numbers is one array, not a list of inputs."""
+    first = data[0]
+    return not hasattr(first, "shape") and isinstance(first, (list, tuple)) and \
+        all(isinstance(v, (int, float, np.number)) for v in first)
+
+
+def _checked_array(value: Any, label: str, keep_int: bool = False) -> np.ndarray:
+    data = getattr(value, "data", value)
+    if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
+        data = value.numpy()
+    try:
+        arr = np.asarray(data)
+    except (ValueError, TypeError) as err:
+        raise TypeError(f"{label} could not be converted to an array: {err}") from None
+    if arr.dtype == object:
+        raise TypeError(f"{label} must be a numeric array; it has dtype object (ragged lists or strings?)")
+    if arr.ndim == 0:
+        raise ValueError(f"{label} must have a batch axis; got a scalar")
+    if arr.dtype.kind == "b":
+        arr = arr.astype(backend.floatx())
+    if arr.dtype.kind in "iu" and not keep_int:
+        arr = arr.astype(backend.floatx())
+    elif arr.dtype.kind == "f" and arr.dtype != np.dtype(backend.floatx()):
+        arr = arr.astype(backend.floatx())
+    elif arr.dtype.kind not in "fiu":
+        raise TypeError(f"{label} must be numeric, got dtype {arr.dtype}")
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        kind = "NaN" if np.isnan(arr[tuple(bad)]) else "an infinite value"
+        raise ValueError(f"{label} contains {kind} (first at sample {bad[0]}, index {tuple(int(i) for i in bad)}): "
+                         "clean or impute the data before training")
+    return arr
+
+
+def labels_array_list(data: Any, name: str, names: list[str] | None) -> list[np.ndarray]:
+    """Like :func:`to_array_list` for labels: integer labels keep their type (sparse losses need them)."""
+    count = len(names) if names else 1
+    return to_array_list(data, name, names, int_ok=[True] * max(count, 1) + [True] * 8)
+
+
+def check_sample_counts(groups: dict[str, list[np.ndarray]]) -> int:
+    """All arrays must share their first axis; return that count."""
+    counts = {label: [len(a) for a in arrays] for label, arrays in groups.items() if arrays}
+    flat = {c for cs in counts.values() for c in cs}
+    if len(flat) > 1:
+        detail = ", ".join(f"{label}: {cs if len(cs) > 1 else cs[0]}" for label, cs in counts.items())
+        raise ValueError(f"Data cardinality is ambiguous: the inputs and labels must have the same number "
+                         f"of samples. Received sizes {detail}")
+    return flat.pop() if flat else 0
+
+
+def split_for_validation(arrays: list[list[np.ndarray] | None], validation_split: float) -> tuple[list, list]:
+    """Keras' ``validation_split``: the LAST fraction, taken before any shuffling.
+
+    ``split_at = floor(N * (1 - validation_split))``; training is ``[:split_at]``.
+    """
+    if not 0 < validation_split < 1:
+        raise ValueError(f"validation_split must be in (0, 1), got {validation_split}")
+    n = next(len(a[0]) for a in arrays if a)
+    split_at = int(math.floor(n * (1.0 - validation_split)))
+    if split_at == 0 or split_at == n:
+        raise ValueError(
+            f"validation_split={validation_split} with {n} samples leaves "
+            f"{'no training' if split_at == 0 else 'no validation'} samples"
+        )
+    train = [None if a is None else [x[:split_at] for x in a] for a in arrays]
+    val = [None if a is None else [x[split_at:] for x in a] for a in arrays]
+    return train, val
+
+
+def looks_sorted_by_label(y: np.ndarray, tail_start: int) -> bool:
+    """True when the validation tail holds a single class that is rare before it (sorted data)."""
+    labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+    tail = labels[tail_start:]
+    if len(tail) < 10:
+        return False
+    values, counts = np.unique(tail, return_counts=True)
+    dominant = values[counts.argmax()]
+    head_share = float(np.mean(labels[:tail_start] == dominant)) if tail_start else 1.0
+    return counts.max() == len(tail) and head_share < 0.5
+
+
+def batch_indices(n: int, batch_size: int, shuffle: bool | str, rng: np.random.Generator) -> Iterator[Any]:
+    """Yield index arrays (shuffled) or slices (in order); the last partial batch is kept."""
+    if shuffle:
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            yield order[start:start + batch_size]
+    else:
+        for start in range(0, n, batch_size):
+            yield slice(start, start + batch_size)
+
+
+def class_weights_to_sample_weights(y: np.ndarray, class_weight: dict[int, float]) -> np.ndarray:
+    """One weight per sample from ``{class: weight}`` (integer or one-hot labels)."""
+    labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+    labels = labels.astype(np.int64)
+    missing = sorted(set(np.unique(labels).tolist()) - set(class_weight))
+    if missing:
+        raise ValueError(f"class_weight has no entry for class(es) {missing}; it has {sorted(class_weight)}")
+    lookup = np.zeros(int(labels.max()) + 1, dtype=np.float64)
+    for cls, w in class_weight.items():
+        if 0 <= int(cls) < len(lookup):
+            lookup[int(cls)] = w
+    return lookup[labels]

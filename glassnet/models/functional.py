@@ -1,0 +1,157 @@
+"""The Functional API: a model defined by a graph of layer calls from ``Input`` tensors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..layers.base import Layer, unique_name
+from .model import Model
+from .symbolic import InputLayer, Node, SymbolicTensor, flatten, map_structure
+
+
+class Functional(Model):
+    """A model whose ``call`` replays the recorded graph from ``inputs`` to ``outputs``.
+
+    Parameters
+    ----------
+    inputs : SymbolicTensor, list or dict
+        From ``keras.Input``.
+    outputs : SymbolicTensor, list or dict
+        Produced by calling layers on the inputs.
+    name : str, optional
+        ``"functional"`` by default.
+    """
+
+    def __init__(self, inputs: Any, outputs: Any, name: str | None = None, **kwargs: Any) -> None:
+        Model.__init__(self, name=name or unique_name("functional"), **kwargs)
+        for t in flatten(inputs) + flatten(outputs):
+            if not isinstance(t, SymbolicTensor):
+                raise TypeError(f"Model(inputs, outputs) expects tensors from keras.Input and layer calls, got "
+                                f"{type(t).__name__}")
+        self._inputs_structure = inputs
+        self._outputs_structure = outputs
+        self.inputs = flatten(inputs)
+        self.outputs = flatten(outputs)
+        for t in self.inputs:
+            if not isinstance(t.node.layer, InputLayer):
+                raise ValueError(f"Model inputs must come straight from keras.Input; {t.name} is produced by "
+                                 f"layer '{t.node.layer.name}'")
+        self._nodes = self._topological_nodes()
+        self._check_connected()
+        layers: list[Layer] = []
+        for node in self._nodes:
+            if all(node.layer is not seen for seen in layers):
+                layers.append(node.layer)
+        input_layers = [t.node.layer for t in self.inputs]
+        self._operations = input_layers + [layer for layer in layers if not isinstance(layer, InputLayer)]
+        for layer in self._operations:
+            self._track(layer)
+        self.input_names = list(inputs) if isinstance(inputs, dict) else [t.node.layer.name for t in self.inputs]
+        if isinstance(outputs, dict):
+            self.output_names = list(outputs)
+        else:
+            self.output_names = _unique([t.node.layer.name for t in self.outputs])
+        self._num_inputs = len(self.inputs)
+        self._inputs_keep_int = [t.dtype.kind in "iu" for t in self.inputs]
+        self.built = True
+        self._output_shape = map_structure(lambda t: t.shape, outputs)
+
+    def _topological_nodes(self) -> list[Node]:
+        """Nodes in an order where every node comes after the nodes it depends on (iterative DFS)."""
+        order: list[Node] = []
+        done: set[int] = set()
+        stack: list[tuple[Node, bool]] = [(t.node, False) for t in reversed(self.outputs)]
+        while stack:
+            node, expanded = stack.pop()
+            if id(node) in done:
+                continue
+            if expanded:
+                done.add(id(node))
+                order.append(node)
+                continue
+            stack.append((node, True))
+            for parent in reversed(node.parents):
+                if id(parent.node) not in done:
+                    stack.append((parent.node, False))
+        return order
+
+    def _check_connected(self) -> None:
+        input_ids = {id(t) for t in self.inputs}
+        for node in self._nodes:
+            if isinstance(node.layer, InputLayer) and id(node.outputs[0]) not in input_ids:
+                raise ValueError(
+                    f"Graph disconnected: the outputs depend on input '{node.layer.name}', which is not in "
+                    f"the model's inputs {[t.name for t in self.inputs]}"
+                )
+
+    @property
+    def layers(self) -> list[Layer]:
+        """Input layers first, then every layer in graph order (Keras 3)."""
+        return list(self._operations)
+
+    @property
+    def input(self) -> Any:
+        return self._inputs_structure
+
+    @property
+    def output(self) -> Any:
+        return self._outputs_structure
+
+    @property
+    def input_shape(self) -> Any:
+        shapes = [t.shape for t in self.inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    def call(self, inputs: Any, training: Any = None) -> Any:
+        values: dict[int, Any] = {}
+        if isinstance(inputs, dict) and isinstance(self._inputs_structure, dict):
+            given = [inputs[k] for k in self._inputs_structure]
+        elif isinstance(inputs, dict):
+            given = [inputs[name] for name in self.input_names]
+        else:
+            given = flatten(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        if len(given) != len(self.inputs):
+            raise ValueError(f"Model '{self.name}' expects {len(self.inputs)} input(s), got {len(given)}")
+        for sym, value in zip(self.inputs, given):
+            expected = sym.shape[1:]
+            if value.ndim != len(sym.shape) or any(e is not None and e != a for e, a in zip(expected, value.shape[1:])):
+                raise ValueError(
+                    f"Input '{sym.name}' of model '{self.name}' is incompatible: expected shape "
+                    f"{(None,) + tuple(expected)}, but received input with shape "
+                    f"{(None,) + tuple(value.shape[1:])}"
+                )
+            values[id(sym)] = value
+
+        def lookup(t: Any) -> Any:
+            return values[id(t)] if isinstance(t, SymbolicTensor) else t
+
+        for node in self._nodes:
+            if isinstance(node.layer, InputLayer):
+                continue
+            args = map_structure(lookup, node.call_args)
+            kwargs = map_structure(lookup, node.call_kwargs)
+            out = node.layer(*args, training=training, **kwargs)
+            for sym, val in zip(node.outputs, flatten(out)):
+                values[id(sym)] = val
+        return map_structure(lambda t: values[id(t)], self._outputs_structure)
+
+    def _maybe_build(self, shapes: Any) -> None:
+        self.built = True
+
+    def get_config(self) -> dict[str, Any]:
+        from .serialization_graph import functional_config
+
+        return functional_config(self)
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        if name in seen:
+            seen[name] += 1
+            out.append(f"{name}_{seen[name]}")
+        else:
+            seen[name] = 0
+            out.append(name)
+    return out

@@ -1,0 +1,90 @@
+"""``Model``: a layer that can be trained.  ``Model(inputs, outputs)`` builds a Functional model;
+subclassing ``Model`` and writing ``call`` gives a subclassed model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..layers.base import Layer
+from .trainer import Trainer
+
+
+class Model(Trainer, Layer):
+    """Group layers into an object with training and inference features.
+
+    Three ways to build one, as in Keras:
+
+    * ``keras.Sequential([...])``: a plain stack of layers;
+    * ``keras.Model(inputs, outputs)``: the Functional API on ``keras.Input`` tensors;
+    * a subclass of ``keras.Model`` that creates layers in ``__init__`` and uses them in
+      ``call(self, inputs, training=None)``, with any Python arithmetic in between.
+    """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "Model":
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            from .functional import Functional
+
+            return object.__new__(Functional)
+        return object.__new__(cls)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if args or "inputs" in kwargs:
+            raise TypeError("Model(inputs, outputs) is only available on keras.Model itself; a subclass "
+                            "defines call() instead")
+        Layer.__init__(self, **kwargs)
+        self.compiled = False
+        self.optimizer = None
+        self.stop_training = False
+        self.history = None
+
+    @property
+    def layers(self) -> list[Layer]:
+        """The model's direct sublayers, in the order they were added."""
+        return list(self._tracked_layers)
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """Find a layer by name or by index."""
+        layers = self.layers
+        if index is not None:
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(f"get_layer: index {index} is out of range; the model has {len(layers)} layers")
+            return layers[index]
+        for layer in layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name!r}. Existing layers are: {[layer.name for layer in layers]}")
+
+    def __call__(self, inputs: Any, *args: Any, training: Any = None, **kwargs: Any) -> Any:
+        out = Layer.__call__(self, inputs, *args, training=training, **kwargs)
+        return out
+
+    def _maybe_build(self, shapes: Any) -> None:
+        # A subclassed model builds its sublayers by running call(); nothing to create up front.
+        if not self.built:
+            self._build_shape = shapes
+            self.build(shapes)
+            self.built = True
+
+    def build(self, input_shape: Any) -> None:
+        """Subclassed models may override this; by default weights are created on the first call."""
+        self.built = True
+
+    def summary(self, line_length: int | None = None, positions: Any = None, print_fn: Any = None,
+                expand_nested: bool = False, show_trainable: bool = False, layer_range: Any = None,
+                optimizer_in_total: bool = True) -> None:
+        """Print a Keras-style table of layers, output shapes and parameter counts.
+
+        After training, the optimizer state is listed and, as in Keras, counted in
+        "Total params"; pass ``optimizer_in_total=False`` to count only the model's weights.
+        """
+        from .summary import print_summary
+
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      show_trainable=show_trainable, optimizer_in_total=optimizer_in_total)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "trainable": self.trainable}
+
+    def __reduce__(self) -> Any:
+        raise TypeError("glassnet models are not pickled (a pickle can run code when loaded); use "
+                        "model.save('model.keras') or model.save_weights(...)")

@@ -1,0 +1,175 @@
+"""``model.summary()`` in Keras 3's table format.
+
+Sequential-like models get three columns (Layer (type), Output Shape,
+Param #); a Functional graph with branches gets a fourth, "Connected to".
+Counts use thousands separators and memory sizes use 1024-byte steps, as
+Keras prints them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..layers.base import Layer
+from .symbolic import InputLayer
+
+
+def readable_memory(nbytes: float) -> str:
+    """``256.00 B``, ``213.04 KB``, ``1.50 MB`` (1024 steps, two decimals)."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if nbytes < 1024 or unit == "GB":
+            return f"{nbytes:.2f} {unit}"
+        nbytes /= 1024
+    return f"{nbytes:.2f} GB"
+
+
+def _shape_text(shape: Any) -> str:
+    if shape is None:
+        return "?"
+    if isinstance(shape, dict):
+        return "{" + ", ".join(f"{k}: {_shape_text(v)}" for k, v in shape.items()) + "}"
+    if isinstance(shape, list):
+        return "[" + ", ".join(_shape_text(s) for s in shape) + "]"
+    return "(" + ", ".join("None" if n is None else str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Split ``text`` into lines of at most ``width`` characters, preferring spaces."""
+    lines: list[str] = []
+    while len(text) > width:
+        cut = text.rfind(" ", 0, width + 1)
+        if cut <= 0:
+            cut = width
+        lines.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    lines.append(text)
+    return lines
+
+
+def _is_sequential_like(model: Any) -> bool:
+    from .functional import Functional
+
+    if not isinstance(model, Functional):
+        return True
+    for node in model._nodes:
+        if isinstance(node.layer, InputLayer):
+            continue
+        if len(node.parents) > 1 or len(node.layer._inbound_nodes) > 1:
+            return False
+    consumers: dict[int, int] = {}
+    for node in model._nodes:
+        for p in node.parents:
+            consumers[id(p)] = consumers.get(id(p), 0) + 1
+    return all(c <= 1 for c in consumers.values()) and len(model.inputs) == 1 and len(model.outputs) == 1
+
+
+def _connections(model: Any, layer: Layer) -> list[str]:
+    out = []
+    for node in layer._inbound_nodes:
+        if node not in getattr(model, "_nodes", []):
+            continue
+        for p in node.parents:
+            producer = p.node.layer
+            index = producer._inbound_nodes.index(p.node) if p.node in producer._inbound_nodes else 0
+            out.append(f"{producer.name}[{index}][{p.index}]")
+    return out or ["-"]
+
+
+def _param_text(layer: Layer) -> str:
+    if not layer.built and not layer.weights:
+        return "0 (unbuilt)"
+    return f"{sum(v.data.size for v in layer.weights):,}"
+
+
+def _layer_shape(layer: Layer) -> Any:
+    return layer._output_shape
+
+
+def print_summary(model: Any, line_length: int | None = None, positions: Any = None,
+                  print_fn: Callable[[str], Any] | None = None, show_trainable: bool = False,
+                  optimizer_in_total: bool = True) -> None:
+    """Print (or send to ``print_fn``) the model's summary table."""
+    from .functional import Functional
+
+    emit = print_fn or print
+    sequential_like = _is_sequential_like(model)
+    if isinstance(model, Functional):
+        layers = model.layers
+    else:
+        layers = model.layers
+    headers = ["Layer (type)", "Output Shape", "Param #"]
+    widths = [31, 22, 13]
+    if not sequential_like:
+        headers.append("Connected to")
+        widths = [31, 22, 11, 26]
+    if show_trainable:
+        headers.append("Trainable")
+        widths.append(9)
+    if line_length:
+        extra = line_length - (sum(widths) + 3 * len(widths) + 1)
+        widths[0] = max(12, widths[0] + extra)
+    right = {2}
+
+    def border(left: str, fill: str, mid: str, end: str) -> str:
+        return left + mid.join(fill * (w + 2) for w in widths) + end
+
+    def row(cells: list[list[str]], bar: str) -> list[str]:
+        height = max(len(c) for c in cells)
+        lines = []
+        for i in range(height):
+            parts = []
+            for col, (cell, w) in enumerate(zip(cells, widths)):
+                text = cell[i] if i < len(cell) else ""
+                parts.append(f" {text:>{w}} " if col in right else f" {text:<{w}} ")
+            lines.append(bar + bar.join(parts) + bar)
+        return lines
+
+    out = [f'Model: "{model.name}"']
+    out.append(border("┏", "━", "┳", "┓"))
+    out += row([[h] if i not in right else [h] for i, h in enumerate(headers)], "┃")
+    out.append(border("┡", "━", "╇", "┩"))
+    body: list[list[str]] = []
+    for layer in layers:
+        cells = [
+            _wrap(f"{layer.name} ({type(layer).__name__})", widths[0]),
+            _wrap(_shape_text(_layer_shape(layer)), widths[1]),
+            [_param_text(layer) if not isinstance(layer, InputLayer) else "0"],
+        ]
+        if not sequential_like:
+            cells.append(_wrap(", ".join(_connections(model, layer)), widths[3]))
+        if show_trainable:
+            cells.append(["Y" if layer.trainable else "N"] if layer.weights else ["-"])
+        body.append(cells)
+    for i, cells in enumerate(body):
+        out += row(cells, "│")
+        if i < len(body) - 1:
+            out.append(border("├", "─", "┼", "┤"))
+    out.append(border("└", "─", "┴", "┘"))
+
+    trainable = model.trainable_weights
+    all_weights = model.weights
+    non_trainable = [w for w in all_weights if all(w is not t for t in trainable)]
+    t_count = sum(w.data.size for w in trainable)
+    n_count = sum(w.data.size for w in non_trainable)
+    t_bytes = sum(w.data.nbytes for w in trainable)
+    n_bytes = sum(w.data.nbytes for w in non_trainable)
+    opt = getattr(model, "optimizer", None)
+    opt_count = opt.count_params() if opt is not None and getattr(opt, "built", False) else 0
+    itemsize = trainable[0].data.itemsize if trainable else 4
+    opt_bytes = opt_count * itemsize
+    total = t_count + n_count + (opt_count if optimizer_in_total else 0)
+    total_bytes = t_bytes + n_bytes + (opt_bytes if optimizer_in_total else 0)
+    unbuilt = not all_weights and any(not layer.built for layer in layers)
+    if unbuilt:
+        out.append(" Total params: 0 (unbuilt)")
+        out.append(" Trainable params: 0 (unbuilt)")
+        out.append(" Non-trainable params: 0 (unbuilt)")
+    else:
+        out.append(f" Total params: {total:,} ({readable_memory(total_bytes)})")
+        out.append(f" Trainable params: {t_count:,} ({readable_memory(t_bytes)})")
+        out.append(f" Non-trainable params: {n_count:,} ({readable_memory(n_bytes)})")
+        if opt_count:
+            out.append(f" Optimizer params: {opt_count:,} ({readable_memory(opt_bytes)})")
+    for line in out:
+        emit(line)

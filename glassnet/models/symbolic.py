@@ -1,0 +1,299 @@
+"""Symbolic tensors and graph nodes: how the Functional API records a model.
+
+``keras.Input(shape=(784,))`` returns a :class:`SymbolicTensor`: a shape and a
+dtype with no values.  Calling a layer on it does not compute anything; it
+records a :class:`Node` (layer, inputs, outputs) and returns new symbolic
+tensors whose shapes come from running the layer once on a dummy batch.
+Plain arithmetic on symbolic tensors (``a + b``, ``x * 2``) records a node of
+a small :class:`OperationLayer`, so it works in graphs as in eager code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+from ..engine.ops import math as m
+from ..engine.tensor import Tensor
+from ..layers.base import Layer, unique_name
+
+
+class SymbolicTensor:
+    """A placeholder in a Functional graph: a shape (batch axis ``None``) and a dtype.
+
+    Attributes
+    ----------
+    shape : tuple
+        The full shape, ``None`` for the batch axis unless a batch size was fixed.
+    node : Node
+        The node that produces this tensor (an ``InputLayer`` node for inputs).
+    """
+
+    __array_ufunc__ = None
+
+    def __init__(self, shape: tuple[Any, ...], dtype: Any, node: "Node | None" = None,
+                 index: int = 0, name: str | None = None) -> None:
+        self.shape = tuple(shape)
+        self.dtype = np.dtype(dtype)
+        self.node = node
+        self.index = index
+        self.name = name
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __repr__(self) -> str:
+        return f"<SymbolicTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+    def __len__(self) -> int:
+        raise TypeError(
+            "A symbolic tensor (from keras.Input) has no length: its batch size is unknown until "
+            "the model is called on data"
+        )
+
+    def __bool__(self) -> bool:
+        raise TypeError("A symbolic tensor (from keras.Input) has no truth value: it holds no data")
+
+    def __array__(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(
+            f"Cannot convert the symbolic tensor {self.name or ''} of shape {self.shape} to a NumPy "
+            "array: it holds no data. Use layers (or +, -, *, / on symbolic tensors) to build the "
+            "graph, then call the model on real data."
+        )
+
+    # Arithmetic records an OperationLayer node, so Functional graphs can use plain operators.
+    def __add__(self, o: Any) -> Any:
+        return _op("add", m.add)(self, o)
+
+    def __radd__(self, o: Any) -> Any:
+        return _op("add", m.add)(o, self)
+
+    def __sub__(self, o: Any) -> Any:
+        return _op("subtract", m.subtract)(self, o)
+
+    def __rsub__(self, o: Any) -> Any:
+        return _op("subtract", m.subtract)(o, self)
+
+    def __mul__(self, o: Any) -> Any:
+        return _op("multiply", m.multiply)(self, o)
+
+    def __rmul__(self, o: Any) -> Any:
+        return _op("multiply", m.multiply)(o, self)
+
+    def __truediv__(self, o: Any) -> Any:
+        return _op("divide", m.divide)(self, o)
+
+    def __rtruediv__(self, o: Any) -> Any:
+        return _op("divide", m.divide)(o, self)
+
+    def __pow__(self, o: Any) -> Any:
+        return _op("power", m.power)(self, o)
+
+    def __matmul__(self, o: Any) -> Any:
+        return _op("matmul", m.matmul)(self, o)
+
+    def __neg__(self) -> Any:
+        return _op("negative", m.negative)(self)
+
+    def __abs__(self) -> Any:
+        return _op("abs", m.abs)(self)
+
+    def __getitem__(self, index: Any) -> Any:
+        return _op("get_item", lambda x: m.getitem(x, index))(self)
+
+    def reshape(self, *shape: Any) -> Any:
+        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return _op("reshape", lambda x: m.reshape(x, shape))(self)
+
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Any:
+        return _op("sum", lambda x: m.sum(x, axis=axis, keepdims=keepdims))(self)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Any:
+        return _op("mean", lambda x: m.mean(x, axis=axis, keepdims=keepdims))(self)
+
+
+class Node:
+    """One use of a layer in a graph: which symbolic tensors went in and which came out."""
+
+    def __init__(self, layer: Layer, call_args: tuple[Any, ...], call_kwargs: dict[str, Any],
+                 outputs: Any) -> None:
+        self.layer = layer
+        self.call_args = call_args
+        self.call_kwargs = call_kwargs
+        self.outputs_structure = outputs
+        self.outputs = flatten(outputs)
+        self.parents = [t for t in flatten(call_args) + flatten(call_kwargs) if isinstance(t, SymbolicTensor)]
+
+    @property
+    def inputs_structure(self) -> Any:
+        return self.call_args[0] if len(self.call_args) == 1 else list(self.call_args)
+
+
+class OperationLayer(Layer):
+    """A weightless layer wrapping one engine operation (``a + b`` between symbolic tensors)."""
+
+    def __init__(self, fn: Callable[..., Any], name: str | None = None, **kwargs: Any) -> None:
+        super().__init__(name=name, **kwargs)
+        self.fn = fn
+
+    def call(self, *args: Any) -> Any:
+        return self.fn(*args)
+
+    def __call__(self, *args: Any, training: Any = None, **kwargs: Any) -> Any:
+        if any_symbolic(args):
+            return call_symbolic(self, args[0], args[1:], kwargs)
+        return self.fn(*args, **kwargs)
+
+
+def _op(name: str, fn: Callable[..., Any]) -> OperationLayer:
+    return OperationLayer(fn, name=unique_name(name))
+
+
+class InputLayer(Layer):
+    """The layer behind ``keras.Input``: it only declares a shape and a dtype."""
+
+    def __init__(self, shape: Any = None, batch_size: int | None = None, dtype: Any = None,
+                 name: str | None = None, batch_shape: Any = None, input_shape: Any = None,
+                 sparse: bool | None = None, **kwargs: Any) -> None:
+        if batch_shape is not None:
+            batch_size, shape = batch_shape[0], tuple(batch_shape[1:])
+        if shape is None and input_shape is not None:
+            shape = input_shape
+        if shape is None:
+            raise ValueError("Input: a shape is required, e.g. keras.Input(shape=(784,))")
+        if isinstance(shape, int):
+            shape = (shape,)
+        shape = tuple(None if n is None else int(n) for n in shape)
+        for n in shape:
+            if n is not None and n <= 0:
+                raise ValueError(f"Input: every size in shape must be positive or None, got {shape}")
+        super().__init__(name=name or unique_name("input_layer"), dtype=dtype, **kwargs)
+        self.input_shape_ = shape
+        self.batch_size = batch_size
+        self.tensor = SymbolicTensor((batch_size,) + shape, dtype or backend.floatx(), name=self.name)
+        node = Node(self, (), {}, self.tensor)
+        self.tensor.node = node
+        self._inbound_nodes.append(node)
+        self._output_shape = self.tensor.shape
+        self.built = True
+
+    def get_config(self) -> dict[str, Any]:
+        return {"batch_shape": (self.batch_size,) + self.input_shape_, "dtype": str(self.tensor.dtype),
+                "name": self.name}
+
+
+def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None, name: str | None = None,
+          batch_shape: Any = None, sparse: bool | None = None, tensor: Any = None) -> SymbolicTensor:
+    """A symbolic model input: ``keras.Input(shape=(28, 28))``; the batch axis is implicit.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        The shape of one sample (``None`` for a variable length).
+    batch_size : int, optional
+        Fix the batch size (rarely needed).
+    dtype : str, optional
+        ``floatx()`` by default; use an integer type for ``Embedding`` inputs.
+    name : str, optional
+        Used to match dict inputs in ``fit``.
+    """
+    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name,
+                      batch_shape=batch_shape).tensor
+
+
+# --- structure helpers -----------------------------------------------------------------------
+def flatten(structure: Any) -> list[Any]:
+    """The leaves of nested lists, tuples and dicts (dicts in key order)."""
+    if isinstance(structure, (list, tuple)):
+        return [leaf for item in structure for leaf in flatten(item)]
+    if isinstance(structure, dict):
+        return [leaf for key in structure for leaf in flatten(structure[key])]
+    return [structure]
+
+
+def map_structure(fn: Callable[[Any], Any], structure: Any) -> Any:
+    """Apply ``fn`` to every leaf, keeping the nesting."""
+    if isinstance(structure, (list, tuple)):
+        return type(structure)(map_structure(fn, item) for item in structure)
+    if isinstance(structure, dict):
+        return {k: map_structure(fn, v) for k, v in structure.items()}
+    return fn(structure)
+
+
+def any_symbolic(structure: Any) -> bool:
+    """Whether any leaf is a :class:`SymbolicTensor`."""
+    if isinstance(structure, SymbolicTensor):
+        return True
+    if isinstance(structure, (list, tuple)):
+        return any(any_symbolic(x) for x in structure)
+    if isinstance(structure, dict):
+        return any(any_symbolic(x) for x in structure.values())
+    return False
+
+
+def _dummy(t: Any) -> Any:
+    if not isinstance(t, SymbolicTensor):
+        return t
+    shape = tuple(1 if n is None else n for n in t.shape)
+    return Tensor(np.zeros(shape, dtype=t.dtype))
+
+
+def call_symbolic(layer: Layer, inputs: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Record ``layer(inputs, *args, **kwargs)`` as a graph node and return symbolic outputs.
+
+    The output shapes come from running the layer on a batch of one zero
+    sample (in inference mode, outside any tape); the batch axis is then
+    reported as ``None`` again.
+    """
+    kwargs = {k: v for k, v in kwargs.items() if k != "training"}
+    in_flat = [t for t in flatten((inputs, args)) if isinstance(t, SymbolicTensor)]
+    batch = in_flat[0].shape[0] if in_flat else None
+    dummy_inputs = map_structure(_dummy, inputs)
+    dummy_args = map_structure(_dummy, args)
+    try:
+        with np.errstate(all="ignore"):
+            if isinstance(layer, OperationLayer):
+                out = layer.fn(dummy_inputs, *dummy_args, **kwargs)
+            else:
+                out = Layer.__call__(layer, dummy_inputs, *dummy_args, training=False, **kwargs)
+    except ValueError as err:
+        shapes = [t.shape for t in in_flat]
+        raise ValueError(f"{err}\n(while connecting layer '{layer.name}' to inputs of shape "
+                         f"{shapes[0] if len(shapes) == 1 else shapes})") from None
+
+    def to_symbolic(t: Any) -> Any:
+        if not isinstance(t, Tensor):
+            return t
+        return SymbolicTensor((batch,) + tuple(t.shape[1:]), t.dtype)
+
+    outputs = map_structure(to_symbolic, out)
+    node = Node(layer, (inputs,) + tuple(args), kwargs, outputs)
+    for i, t in enumerate(node.outputs):
+        if isinstance(t, SymbolicTensor):
+            t.node, t.index, t.name = node, i, layer.name
+    layer._inbound_nodes.append(node)
+    if layer._output_shape is None:
+        layer._output_shape = map_structure(lambda t: t.shape if isinstance(t, SymbolicTensor) else t, outputs)
+    return outputs
+
+
+def infer_output_shape(layer: Layer, input_shape: Any) -> Any:
+    """Output shape of ``layer`` for ``input_shape`` (batch axis kept as given)."""
+
+    def make(shape: Any) -> SymbolicTensor:
+        return SymbolicTensor(tuple(shape), backend.floatx())
+
+    if isinstance(input_shape, tuple):
+        dummy = make(input_shape)
+    else:
+        dummy = map_structure(make, input_shape) if isinstance(input_shape, dict) else [
+            make(s) for s in input_shape]
+    saved_nodes, saved_shape = list(layer._inbound_nodes), layer._output_shape
+    out = call_symbolic(layer, dummy, (), {})
+    layer._inbound_nodes[:] = saved_nodes
+    layer._output_shape = saved_shape
+    return map_structure(lambda t: t.shape, out)

@@ -1,0 +1,254 @@
+"""The optimizer base class: one fused update over all parameters at once.
+
+On its first step an optimizer packs the variables it trains into one
+contiguous buffer per dtype and re-points each variable at its slice of that
+buffer (a view).  Gradients are copied into a twin buffer, and every update
+rule (SGD, Adam, ...) then runs as a dozen NumPy calls over the whole buffer
+instead of a dozen per weight: this is what makes a step cheap.  Slot
+variables (momentum, Adam's m and v) are flat buffers of the same layout.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterable
+from typing import Any
+
+from .. import backend
+from ..backend import xp
+from ..engine.tensor import Variable
+from . import schedules
+
+
+class _Group:
+    """Variables of one dtype packed into one buffer, with their gradient and slot buffers."""
+
+    def __init__(self, variables: list[Variable]) -> None:
+        self.variables = variables
+        dtype = variables[0].dtype
+        sizes = [v.data.size for v in variables]
+        self.offsets = [0]
+        for n in sizes:
+            self.offsets.append(self.offsets[-1] + n)
+        self.params = xp.empty(self.offsets[-1], dtype=dtype)
+        self.grads = xp.zeros_like(self.params)
+        self.tmp = xp.empty_like(self.params)
+        for i, var in enumerate(variables):
+            view = self.params[self.offsets[i]:self.offsets[i + 1]].reshape(var.shape)
+            view[...] = var.data
+            var.data = view  # the variable now lives inside the flat buffer
+        self.grad_views = [self.grads[self.offsets[i]:self.offsets[i + 1]].reshape(v.shape)
+                           for i, v in enumerate(variables)]
+        self.slots: dict[str, Any] = {}
+
+    def slot_views(self, name: str) -> list[Any]:
+        flat = self.slots[name]
+        return [flat[self.offsets[i]:self.offsets[i + 1]].reshape(v.shape) for i, v in enumerate(self.variables)]
+
+    def still_packed(self) -> bool:
+        return all(v.data.base is self.params for v in self.variables)
+
+
+class Optimizer:
+    """Base class of optimizers (Keras' arguments and semantics).
+
+    Parameters
+    ----------
+    learning_rate : float or LearningRateSchedule
+        Step size, or a schedule evaluated at each step.
+    weight_decay : float, optional
+        Decoupled weight decay: w -= lr * weight_decay * w before each update.
+    clipnorm : float, optional
+        Clip each gradient to this L2 norm.
+    clipvalue : float, optional
+        Clip each gradient element to [-clipvalue, clipvalue].
+    global_clipnorm : float, optional
+        Clip all gradients together to this global L2 norm.
+    """
+
+    _slot_names: tuple[str, ...] = ()
+
+    def __init__(self, learning_rate: Any = 0.001, weight_decay: float | None = None,
+                 clipnorm: float | None = None, clipvalue: float | None = None,
+                 global_clipnorm: float | None = None, name: str | None = None, **kwargs: Any) -> None:
+        if "lr" in kwargs:  # Keras 2 spelling
+            learning_rate = kwargs.pop("lr")
+        self.decay = float(kwargs.pop("decay", 0.0) or 0.0)  # Keras 2 time-based decay
+        for ignored in ("use_ema", "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor",
+                        "gradient_accumulation_steps", "amsgrad_", "jit_compile"):
+            kwargs.pop(ignored, None)
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {', '.join(sorted(kwargs))}")
+        if clipnorm is not None and global_clipnorm is not None:
+            raise ValueError("Pass at most one of clipnorm and global_clipnorm")
+        self.name = name or type(self).__name__.lower()
+        self._learning_rate = learning_rate if isinstance(learning_rate, schedules.LearningRateSchedule) \
+            else float(learning_rate)
+        self.weight_decay = weight_decay
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self.iterations = 0
+        self._groups: list[_Group] = []
+        self._var_ids: tuple[int, ...] = ()
+        self._warned_missing = False
+
+    # -- learning rate ------------------------------------------------------------------------
+    @property
+    def learning_rate(self) -> float:
+        """The learning rate of the next step (a schedule is evaluated at ``iterations``)."""
+        lr = self._learning_rate
+        value = lr(self.iterations) if isinstance(lr, schedules.LearningRateSchedule) else lr
+        if self.decay:
+            value = value / (1.0 + self.decay * self.iterations)
+        return float(value)
+
+    @learning_rate.setter
+    def learning_rate(self, value: Any) -> None:
+        self._learning_rate = value if isinstance(value, schedules.LearningRateSchedule) else float(value)
+
+    lr = learning_rate
+
+    # -- building -----------------------------------------------------------------------------
+    def build(self, variables: list[Variable]) -> None:
+        """Pack ``variables`` into flat buffers (one per dtype) and create the slot buffers."""
+        by_dtype: dict[Any, list[Variable]] = {}
+        for v in variables:
+            by_dtype.setdefault(v.dtype, []).append(v)
+        self._groups = [_Group(vs) for vs in by_dtype.values()]
+        for group in self._groups:
+            for name in self._slot_names:
+                group.slots[name] = self._initial_slot(name, group.params)
+        self._var_ids = tuple(id(v) for v in variables)
+
+    def _initial_slot(self, name: str, params: Any) -> Any:
+        return xp.zeros_like(params)
+
+    @property
+    def built(self) -> bool:
+        return bool(self._groups)
+
+    @property
+    def variables(self) -> list[Variable]:
+        """The optimizer's state (iteration count, then each slot per trained variable)."""
+        out = [Variable(xp.asarray(self.iterations, dtype=xp.int64), trainable=False, name="iteration")]
+        for name in self._slot_names:
+            for group in self._groups:
+                for var, view in zip(group.variables, group.slot_views(name)):
+                    slot = Variable(view, trainable=False, name=f"{var.path}_{name}")
+                    out.append(slot)
+        return out
+
+    def count_params(self) -> int:
+        """Scalars of optimizer state (shown by ``summary`` after training, as Keras does)."""
+        # Keras counts the iteration counter and the learning rate as two optimizer variables.
+        return 2 + sum(int(g.params.size) * len(self._slot_names) for g in self._groups) if self._groups else 0
+
+    # -- applying gradients -------------------------------------------------------------------
+    def apply_gradients(self, grads_and_vars: Iterable[tuple[Any, Variable]]) -> None:
+        """Apply one update: ``optimizer.apply_gradients(zip(grads, model.trainable_variables))``."""
+        pairs = list(grads_and_vars)
+        self.apply([g for g, _ in pairs], [v for _, v in pairs])
+
+    def apply(self, grads: list[Any], variables: list[Variable] | None = None) -> None:
+        """Apply one update of ``grads`` to ``variables`` (same order)."""
+        if variables is None:
+            variables = [v for g in self._groups for v in g.variables]
+        variables = list(variables)
+        if len(grads) != len(variables):
+            raise ValueError(f"{type(self).__name__}: got {len(grads)} gradients for {len(variables)} variables")
+        if tuple(id(v) for v in variables) != self._var_ids or not all(g.still_packed() for g in self._groups):
+            self._repack(variables)
+        index = {id(v): i for i, v in enumerate(variables)}
+        missing = []
+        for group in self._groups:
+            for var, view in zip(group.variables, group.grad_views):
+                g = grads[index[id(var)]]
+                if g is None:
+                    view[...] = 0
+                    missing.append(var.path)
+                else:
+                    view[...] = getattr(g, "data", g)
+        if missing and not self._warned_missing:
+            warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the loss; "
+                          "they are left unchanged by the gradient step", stacklevel=3)
+            self._warned_missing = True
+        lr = self.learning_rate
+        self._clip()
+        for group in self._groups:
+            dtype = group.params.dtype.type
+            if self.weight_decay:
+                group.params -= dtype(lr * self.weight_decay) * group.params
+            self.update(group, dtype(lr), self.iterations + 1)
+        self.iterations += 1
+
+    def _repack(self, variables: list[Variable]) -> None:
+        if self._groups and self.iterations:
+            old = {id(v): (g, i) for g in self._groups for i, v in enumerate(g.variables)}
+            saved = {name: {vid: g.slot_views(name)[i].copy() for vid, (g, i) in old.items()}
+                     for name in self._slot_names}
+            self.build(variables)
+            for name in self._slot_names:  # carry the slots of variables that were already trained
+                for group in self._groups:
+                    for var, view in zip(group.variables, group.slot_views(name)):
+                        if id(var) in saved[name]:
+                            view[...] = saved[name][id(var)]
+        else:
+            self.build(variables)
+
+    def _clip(self) -> None:
+        if self.clipvalue is not None:
+            for group in self._groups:
+                xp.clip(group.grads, -self.clipvalue, self.clipvalue, out=group.grads)
+        if self.clipnorm is not None:
+            for group in self._groups:
+                for view in group.grad_views:
+                    norm = float(xp.sqrt((view * view).sum()))
+                    if norm > self.clipnorm:
+                        view *= self.clipnorm / norm
+        if self.global_clipnorm is not None:
+            norm = math.sqrt(sum(float(g.grads @ g.grads) for g in self._groups))
+            if norm > self.global_clipnorm:
+                for group in self._groups:
+                    group.grads *= self.global_clipnorm / norm
+
+    def update(self, group: _Group, lr: Any, step: int) -> None:
+        """The update rule on flat buffers: ``group.params``, ``group.grads``, ``group.slots``."""
+        raise NotImplementedError
+
+    def minimize(self, loss_fn: Any, var_list: list[Variable]) -> None:
+        """Compute the gradient of ``loss_fn()`` and apply one step to ``var_list``."""
+        from ..engine.tensor import GradientTape
+
+        with GradientTape() as tape:
+            loss = loss_fn()
+        self.apply(tape.gradient(loss, var_list), var_list)
+
+    # -- state and configuration --------------------------------------------------------------
+    def get_slot_arrays(self) -> dict[str, list[Any]]:
+        """Per-variable copies of each slot, in the order the variables were given."""
+        return {name: [view.copy() for g in self._groups for view in g.slot_views(name)]
+                for name in self._slot_names}
+
+    def get_config(self) -> dict[str, Any]:
+        lr = self._learning_rate
+        return {
+            "name": self.name,
+            "learning_rate": schedules.serialize(lr) if isinstance(lr, schedules.LearningRateSchedule) else lr,
+            "weight_decay": self.weight_decay, "clipnorm": self.clipnorm, "clipvalue": self.clipvalue,
+            "global_clipnorm": self.global_clipnorm,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "Optimizer":
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedules.get(config["learning_rate"])
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} learning_rate={self.learning_rate:g} iterations={self.iterations}>"
+
+
+def floatx_scalar(value: float) -> Any:
+    """A scalar of the default float type (keeps float32 arithmetic in float32)."""
+    return xp.dtype(backend.floatx()).type(value)

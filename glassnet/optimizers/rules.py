@@ -1,0 +1,236 @@
+"""The update rules, each written on whole flat buffers (p: params, g: grads, t: step from 1).
+
+Keras' formulations, which every test checks step by step against PyTorch.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..backend import xp
+from .base import Optimizer, _Group
+
+
+class SGD(Optimizer):
+    """Gradient descent with optional (Nesterov) momentum.
+
+    m = mu m - lr g;   p += m                 (momentum)
+    p += mu m - lr g                          (Nesterov, after updating m)
+    p -= lr g                                 (plain, mu = 0)
+    """
+
+    _slot_names = ("momentum",)
+
+    def __init__(self, learning_rate: Any = 0.01, momentum: float = 0.0, nesterov: bool = False,
+                 **kwargs: Any) -> None:
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        if not 0 <= momentum <= 1:
+            raise ValueError(f"SGD: momentum must be in [0, 1], got {momentum}")
+        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+        if not self.momentum:
+            self._slot_names = ()
+
+    def update(self, group: _Group, lr: Any, step: int) -> None:
+        p, g, tmp = group.params, group.grads, group.tmp
+        xp.multiply(g, lr, out=tmp)  # tmp = lr g
+        if not self.momentum:
+            p -= tmp
+            return
+        mu = p.dtype.type(self.momentum)
+        m = group.slots["momentum"]
+        m *= mu
+        m -= tmp
+        if self.nesterov:
+            p -= tmp
+            xp.multiply(m, mu, out=tmp)
+            p += tmp
+        else:
+            p += m
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class Adam(Optimizer):
+    """Adaptive moment estimation (Kingma & Ba), Keras' form:
+
+    m = m + (1 - b1)(g - m);   v = v + (1 - b2)(g^2 - v)
+    alpha = lr sqrt(1 - b2^t) / (1 - b1^t);   p -= alpha m / (sqrt(v) + eps)
+    """
+
+    _slot_names = ("momentum", "velocity")
+
+    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, amsgrad: bool = False, **kwargs: Any) -> None:
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
+        if amsgrad:
+            self._slot_names = ("momentum", "velocity", "velocity_hat")
+
+    def update(self, group: _Group, lr: Any, step: int) -> None:
+        p, g, tmp = group.params, group.grads, group.tmp
+        f = p.dtype.type
+        m, v = group.slots["momentum"], group.slots["velocity"]
+        xp.subtract(g, m, out=tmp)
+        tmp *= f(1 - self.beta_1)
+        m += tmp
+        xp.multiply(g, g, out=tmp)
+        tmp -= v
+        tmp *= f(1 - self.beta_2)
+        v += tmp
+        if self.amsgrad:
+            vhat = group.slots["velocity_hat"]
+            xp.maximum(vhat, v, out=vhat)
+            v = vhat
+        alpha = float(lr) * math.sqrt(1 - self.beta_2**step) / (1 - self.beta_1**step)
+        xp.sqrt(v, out=tmp)
+        tmp += f(self.epsilon)
+        xp.divide(m, tmp, out=tmp)
+        tmp *= f(alpha)
+        p -= tmp
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon, "amsgrad": self.amsgrad}
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (default 0.004): p -= lr wd p, then the Adam step."""
+
+    def __init__(self, learning_rate: Any = 0.001, weight_decay: float = 0.004, beta_1: float = 0.9,
+                 beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False, **kwargs: Any) -> None:
+        super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+                         amsgrad=amsgrad, weight_decay=weight_decay, **kwargs)
+
+
+class RMSprop(Optimizer):
+    """Divide the gradient by a running root mean square:
+
+    v = rho v + (1 - rho) g^2;   p -= lr g / sqrt(v + eps)
+    (centered: subtract the squared running mean of g first; momentum: accumulate the step)
+    """
+
+    def __init__(self, learning_rate: Any = 0.001, rho: float = 0.9, momentum: float = 0.0,
+                 epsilon: float = 1e-7, centered: bool = False, **kwargs: Any) -> None:
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
+        self._slot_names = ("velocity",) + (("momentum",) if momentum else ()) + \
+            (("average_gradient",) if centered else ())
+
+    def update(self, group: _Group, lr: Any, step: int) -> None:
+        p, g, tmp = group.params, group.grads, group.tmp
+        f = p.dtype.type
+        rho = f(self.rho)
+        v = group.slots["velocity"]
+        v *= rho
+        xp.multiply(g, g, out=tmp)
+        tmp *= f(1 - self.rho)
+        v += tmp
+        if self.centered:
+            avg = group.slots["average_gradient"]
+            avg *= rho
+            avg += f(1 - self.rho) * g
+            xp.multiply(avg, avg, out=tmp)
+            xp.subtract(v, tmp, out=tmp)
+            tmp += f(self.epsilon)
+        else:
+            xp.add(v, f(self.epsilon), out=tmp)
+        xp.sqrt(tmp, out=tmp)
+        xp.divide(g, tmp, out=tmp)
+        tmp *= lr
+        if self.momentum:
+            mom = group.slots["momentum"]
+            mom *= f(self.momentum)
+            mom += tmp
+            p -= mom
+        else:
+            p -= tmp
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum,
+                "epsilon": self.epsilon, "centered": self.centered}
+
+
+class Adagrad(Optimizer):
+    """Per-parameter step sizes from the sum of squared gradients:
+
+    a += g^2;   p -= lr g / sqrt(a + eps)      (a starts at ``initial_accumulator_value``)
+    """
+
+    _slot_names = ("accumulator",)
+
+    def __init__(self, learning_rate: Any = 0.001, initial_accumulator_value: float = 0.1,
+                 epsilon: float = 1e-7, **kwargs: Any) -> None:
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
+
+    def _initial_slot(self, name: str, params: Any) -> Any:
+        return xp.full_like(params, self.initial_accumulator_value)
+
+    def update(self, group: _Group, lr: Any, step: int) -> None:
+        p, g, tmp = group.params, group.grads, group.tmp
+        acc = group.slots["accumulator"]
+        xp.multiply(g, g, out=tmp)
+        acc += tmp
+        xp.add(acc, p.dtype.type(self.epsilon), out=tmp)
+        xp.sqrt(tmp, out=tmp)
+        xp.divide(g, tmp, out=tmp)
+        tmp *= lr
+        p -= tmp
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,
+                "epsilon": self.epsilon}
+
+
+class Adadelta(Optimizer):
+    """Step sizes from running averages of squared gradients and squared updates:
+
+    Eg = rho Eg + (1 - rho) g^2;  d = sqrt(Ed + eps) / sqrt(Eg + eps) g;
+    Ed = rho Ed + (1 - rho) d^2;  p -= lr d
+    """
+
+    _slot_names = ("accumulated_grad", "accumulated_delta_var")
+
+    def __init__(self, learning_rate: Any = 0.001, rho: float = 0.95, epsilon: float = 1e-7,
+                 **kwargs: Any) -> None:
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.rho, self.epsilon = rho, epsilon
+
+    def update(self, group: _Group, lr: Any, step: int) -> None:
+        p, g = group.params, group.grads
+        f = p.dtype.type
+        eg, ed = group.slots["accumulated_grad"], group.slots["accumulated_delta_var"]
+        eg *= f(self.rho)
+        eg += f(1 - self.rho) * g * g
+        delta = xp.sqrt(ed + f(self.epsilon)) / xp.sqrt(eg + f(self.epsilon)) * g
+        ed *= f(self.rho)
+        ed += f(1 - self.rho) * delta * delta
+        p -= lr * delta
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
+
+
+class Adamax(Optimizer):
+    """Adam with the infinity norm:  m = b1 m + (1 - b1) g;  u = max(b2 u, |g|);
+    p -= lr / (1 - b1^t) * m / (u + eps)."""
+
+    _slot_names = ("momentum", "norm")
+
+    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, **kwargs: Any) -> None:
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+
+    def update(self, group: _Group, lr: Any, step: int) -> None:
+        p, g = group.params, group.grads
+        f = p.dtype.type
+        m, u = group.slots["momentum"], group.slots["norm"]
+        m += f(1 - self.beta_1) * (g - m)
+        xp.maximum(f(self.beta_2) * u, xp.abs(g), out=u)
+        p -= f(float(lr) / (1 - self.beta_1**step)) * m / (u + f(self.epsilon))
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
