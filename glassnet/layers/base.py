@@ -324,7 +324,10 @@ class Layer:
         self._activity_losses = []
         if self._call_accepts("training"):
             kwargs["training"] = training
-        return self.call(inputs, *args, **kwargs)
+        outputs = self.call(inputs, *args, **kwargs)
+        if self._output_shape is None:  # remembered for summary() of subclassed models
+            self._output_shape = _batchless(_shapes_of(outputs))
+        return outputs
 
     # -- shapes shown by summary ---------------------------------------------------------------
     @property

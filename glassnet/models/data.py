@@ -74,7 +74,8 @@ def _checked_array(value: Any, label: str, keep_int: bool = False) -> np.ndarray
         arr = arr.astype(backend.floatx())
     elif arr.dtype.kind not in "fiu":
         raise TypeError(f"{label} must be numeric, got dtype {arr.dtype}")
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+    # One float64 sum finds any NaN/inf without a full-size boolean temporary; only then locate it.
+    if arr.dtype.kind == "f" and not np.isfinite(arr.sum(dtype=np.float64)) and not np.isfinite(arr).all():
         bad = np.argwhere(~np.isfinite(arr))[0]
         kind = "NaN" if np.isnan(arr[tuple(bad)]) else "an infinite value"
         raise ValueError(f"{label} contains {kind} (first at sample {bad[0]}, index {tuple(int(i) for i in bad)}): "
