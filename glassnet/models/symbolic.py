@@ -239,7 +239,7 @@ def _dummy(t: Any) -> Any:
     if not isinstance(t, SymbolicTensor):
         return t
     shape = tuple(1 if n is None else n for n in t.shape)
-    return Tensor(np.zeros(shape, dtype=t.dtype))
+    return Tensor(backend.xp.zeros(shape, dtype=t.dtype))
 
 
 def call_symbolic(layer: Layer, inputs: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
