@@ -132,7 +132,7 @@ def print_summary(model: Any, line_length: int | None = None, positions: Any = N
     body: list[list[str]] = []
     for layer in layers:
         cells = [
-            _wrap(f"{layer.name} ({type(layer).__name__})", widths[0]),
+            _wrap(f"{layer.name} ({getattr(layer, 'display_type', type(layer).__name__)})", widths[0]),
             _wrap(_shape_text(_layer_shape(layer)), widths[1]),
             [_param_text(layer) if not isinstance(layer, InputLayer) else "0"],
         ]

@@ -139,6 +139,9 @@ class OperationLayer(Layer):
     def __init__(self, fn: Callable[..., Any], name: str | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
         self.fn = fn
+        # summary() shows "add (Add)" for a + b, as Keras 3 does for its operation nodes.
+        base = (name or "operation").rstrip("0123456789").rstrip("_")
+        self.display_type = "".join(part.capitalize() for part in base.split("_"))
 
     def call(self, *args: Any) -> Any:
         return self.fn(*args)
