@@ -142,6 +142,7 @@ class OperationLayer(Layer):
         # summary() shows "add (Add)" for a + b, as Keras 3 does for its operation nodes.
         base = (name or "operation").rstrip("0123456789").rstrip("_")
         self.display_type = "".join(part.capitalize() for part in base.split("_"))
+        self.built = True  # no weights to create
 
     def call(self, *args: Any) -> Any:
         return self.fn(*args)
