@@ -61,6 +61,7 @@ class Sequential(Model):
             self._inputs_keep_int = [True]
         if self._symbolic_output is not None:
             self._symbolic_output = layer(self._symbolic_output)
+            self._output_shape = self._symbolic_output.shape
             self.built = True
             self.output_names = [self._stack[-1].name]
 
@@ -80,6 +81,7 @@ class Sequential(Model):
         for layer in self._stack:
             out = layer(out)
         self._symbolic_output = out
+        self._output_shape = out.shape
         if self._stack:
             self.output_names = [self._stack[-1].name]
 

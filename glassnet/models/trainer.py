@@ -147,7 +147,15 @@ class Trainer:
         return list(out) if isinstance(out, (list, tuple)) else [out]
 
     def _regularization(self) -> Any:
-        penalties = self.losses
+        # The layer walk behind self.losses is done once per fit (see _penalty_sources), not per batch.
+        sources = getattr(self, "_penalty_sources", None)
+        if sources is None:
+            penalties = self.losses
+        else:
+            variables, layers = sources
+            penalties = [v.regularizer(v) for v in variables]
+            for layer in layers:
+                penalties.extend(layer._activity_losses)
         if not penalties:
             return None
         total = penalties[0]
@@ -183,9 +191,12 @@ class Trainer:
             sws = [data.class_weights_to_sample_weights(ys[0], class_weight)]
         self._reset_trackers()
         self._train_step(xs, ys, sws, self._trainable_for_step())
+        self._penalty_sources = None
         return self._results(return_dict)
 
     def _trainable_for_step(self) -> list[Any]:
+        layers = [self] + self._flatten_layers()
+        self._penalty_sources = ([v for v in self._all_variables() if v.regularizer is not None], layers)
         weights = self.trainable_weights
         if not weights:
             raise ValueError(f"Model '{self.name}' has no trainable weights: nothing to train")
@@ -335,6 +346,7 @@ class Trainer:
                   f"finished batch and History holds {len(history.epoch)} finished epoch(s). To continue, call "
                   f"fit(..., initial_epoch={len(history.epoch) + initial_epoch}).", file=sys.stderr)
         cbs.call("on_train_end", epoch_logs)
+        self._penalty_sources = None  # the model may change after fit: walk the layers afresh next time
         history.interrupted = interrupted  # type: ignore[attr-defined]
         return history
 
