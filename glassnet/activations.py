@@ -30,12 +30,14 @@ def relu(x: Any, negative_slope: float = 0.0, max_value: float | None = None, th
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
         return _nn.relu(x)
     from .engine.ops import math as m
+    from .engine.tensor import as_tensor
 
-    shifted = m.subtract(x, threshold)
-    out = m.where(shifted.data > 0, x, m.multiply(shifted, negative_slope))
-    if max_value is not None:
-        out = m.minimum(out, max_value)
-    return out
+    # Keras' composition: above the threshold x (clipped to [0, max_value] when a cap is given),
+    # below it negative_slope * (x - threshold).
+    x = as_tensor(x)
+    above = x.data > threshold
+    upper = x if max_value is None else m.clip(x, 0.0, max_value)
+    return m.where(above, upper, m.multiply(m.subtract(x, threshold), negative_slope))
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.2) -> Any:

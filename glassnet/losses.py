@@ -64,8 +64,14 @@ class Loss:
         return cls(**config)
 
 
-def reduce_weighted(values: Tensor, sample_weight: Any, reduction: str | None) -> Tensor:
-    """Weight per-sample losses and reduce them as Keras does (weights do not renormalise)."""
+def reduce_weighted(values: Tensor, sample_weight: Any, reduction: str | None, mask: Any = None) -> Tensor:
+    """Weight per-sample losses and reduce them as Keras does (weights do not renormalise).
+
+    ``"sum_over_batch_size"``/``"mean"`` divide the weighted sum by the number of loss values,
+    ``"mean_with_sample_weight"`` by the sum of the sample weights.  A boolean ``mask`` (entries
+    of ``ignore_class``) makes the means count only the valid entries, as Keras' masked losses do.
+    """
+    sw = None
     if sample_weight is not None:
         sw = xp.asarray(sample_weight.data if isinstance(sample_weight, Tensor) else sample_weight,
                         dtype=values.dtype)
@@ -78,6 +84,12 @@ def reduce_weighted(values: Tensor, sample_weight: Any, reduction: str | None) -
         return values
     if reduction == "sum":
         return m.sum(values)
+    if reduction == "mean_with_sample_weight" and sw is not None:
+        total = float(sw.sum())
+        return m.divide(m.sum(values), total) if total else m.multiply(m.sum(values), 0.0)
+    if mask is not None:
+        valid = int(xp.count_nonzero(mask))
+        return m.divide(m.sum(values), float(valid)) if valid else m.multiply(m.sum(values), 0.0)
     return m.mean(values)
 
 
@@ -289,7 +301,14 @@ class LossFunctionWrapper(Loss):
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
         y_pred = as_tensor(y_pred)
         values = self.call(y_true, y_pred)
-        return reduce_weighted(values, sample_weight, self.reduction)
+        mask = None
+        ignore = self.fn_kwargs.get("ignore_class")
+        if ignore is not None:  # Keras averages over the entries that are not ignored
+            labels = xp.asarray(y_true.data if isinstance(y_true, Tensor) else y_true)
+            if labels.ndim == values.ndim + 1 and labels.shape[-1] == 1:
+                labels = labels[..., 0]
+            mask = labels != ignore
+        return reduce_weighted(values, sample_weight, self.reduction, mask)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), **self.fn_kwargs}

@@ -63,8 +63,8 @@ class L2(L1L2):
         return {"l2": self.l2}
 
 
-def l1_l2(l1: float = 0.01, l2: float = 0.01) -> L1L2:
-    """Both penalties (Keras' function defaults 0.01 each)."""
+def l1_l2(l1: float = 0.0, l2: float = 0.0) -> L1L2:
+    """Both penalties; as in Keras 3 (where ``l1_l2`` is ``L1L2``) both default to 0.0."""
     return L1L2(l1=l1, l2=l2)
 
 

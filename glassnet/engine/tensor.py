@@ -93,7 +93,10 @@ class Tensor:
         return len(self.data)
 
     def __float__(self) -> float:
-        return float(self.data)
+        if self.data.size != 1:
+            raise TypeError(f"only a tensor with one element can be converted to a float, got shape {self.shape}")
+        # NumPy 2 refuses float() on a (1,)-shaped array; a one-element tensor is a number here, as in TF.
+        return float(self.data.reshape(()))
 
     def __repr__(self) -> str:
         label = f", name={self.name!r}" if self.name else ""
@@ -309,6 +312,8 @@ class GradientTape:
         source_list = [sources] if single else list(sources)
         grads = backpropagate(target, self._nodes, keep={id(s) for s in source_list})
         result = [grads.get(id(s)) for s in source_list]
+        # Reductions hand back read-only broadcast views; give the caller arrays it may update in place.
+        result = [g if g is None or g.flags.writeable else g.copy() for g in result]
         if not self.persistent:
             self._nodes = []
         return result[0] if single else result

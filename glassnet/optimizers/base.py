@@ -196,20 +196,21 @@ class Optimizer:
             self.build(variables)
 
     def _clip(self) -> None:
-        if self.clipvalue is not None:
-            for group in self._groups:
-                xp.clip(group.grads, -self.clipvalue, self.clipvalue, out=group.grads)
+        # As Keras: one kind of clipping only, in the order clipnorm, global_clipnorm, clipvalue.
         if self.clipnorm is not None:
             for group in self._groups:
                 for view in group.grad_views:
                     norm = float(xp.sqrt((view * view).sum()))
                     if norm > self.clipnorm:
                         view *= self.clipnorm / norm
-        if self.global_clipnorm is not None:
+        elif self.global_clipnorm is not None:
             norm = math.sqrt(sum(float(g.grads @ g.grads) for g in self._groups))
             if norm > self.global_clipnorm:
                 for group in self._groups:
                     group.grads *= self.global_clipnorm / norm
+        elif self.clipvalue is not None:
+            for group in self._groups:
+                xp.clip(group.grads, -self.clipvalue, self.clipvalue, out=group.grads)
 
     def update(self, group: _Group, lr: Any, step: int) -> None:
         """The update rule on flat buffers: ``group.params``, ``group.grads``, ``group.slots``."""
@@ -228,6 +229,47 @@ class Optimizer:
         """Per-variable copies of each slot, in the order the variables were given."""
         return {name: [view.copy() for g in self._groups for view in g.slot_views(name)]
                 for name in self._slot_names}
+
+    def get_state(self, variables: list[Variable]) -> dict[str, Any]:
+        """The training state, with slots listed in the order of ``variables`` (what saving stores).
+
+        Returns ``{"iterations": int, "slots": {slot_name: [array per variable]}}``; slots are
+        empty before the first step.
+        """
+        where = {id(v): (g, i) for g in self._groups for i, v in enumerate(g.variables)}
+        slots: dict[str, list[Any]] = {}
+        if self._groups and all(id(v) in where for v in variables):
+            for name in self._slot_names:
+                slots[name] = [where[id(v)][0].slot_views(name)[where[id(v)][1]].copy() for v in variables]
+        return {"iterations": int(self.iterations), "slots": slots}
+
+    def set_state(self, variables: list[Variable], state: dict[str, Any]) -> None:
+        """Restore :meth:`get_state` output for ``variables``, so the next step continues the run.
+
+        The variables are packed now (as the first ``apply`` would), then the slots are copied in.
+        Every shape is checked before anything changes.
+        """
+        slots = state.get("slots") or {}
+        unknown = sorted(set(slots) - set(self._slot_names))
+        if unknown:
+            raise ValueError(f"{type(self).__name__} has no slot(s) {unknown}; its slots are {list(self._slot_names)}")
+        for name, arrays in slots.items():
+            if len(arrays) != len(variables):
+                raise ValueError(f"{type(self).__name__}: slot '{name}' holds {len(arrays)} arrays for "
+                                 f"{len(variables)} trainable variables")
+            for var, arr in zip(variables, arrays):
+                if tuple(arr.shape) != tuple(var.shape):
+                    raise ValueError(f"{type(self).__name__}: slot '{name}' of '{var.path}' has shape "
+                                     f"{tuple(arr.shape)}, the variable has shape {tuple(var.shape)}")
+        self.iterations = int(state.get("iterations", 0))
+        if not slots:
+            return
+        self.build(list(variables))
+        index = {id(v): i for i, v in enumerate(variables)}
+        for name, arrays in slots.items():
+            for group in self._groups:
+                for var, view in zip(group.variables, group.slot_views(name)):
+                    view[...] = arrays[index[id(var)]]
 
     def get_config(self) -> dict[str, Any]:
         lr = self._learning_rate

@@ -139,6 +139,8 @@ def matmul(a: Any, b: Any) -> Tensor:
 
     def backward(g: Any) -> tuple[Any, Any]:
         ad, bd = a.data, b.data
+        if ad.ndim == 1 and bd.ndim == 1:  # inner product: g is a scalar
+            return (g * bd if a.requires_grad else None), (g * ad if b.requires_grad else None)
         if ad.ndim == 1:
             ad = ad[None, :]
             g = g[..., None, :]
@@ -275,8 +277,10 @@ def max(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A0
     out = a.data.max(axis=axes, keepdims=True)
 
     def backward(g: Any) -> tuple[Any]:
-        hit = a.data == out
-        return (_restore_axes(g, axes, keepdims) * hit / hit.sum(axis=axes, keepdims=True),)
+        # The share as a's dtype: dividing a bool mask by an integer count would promote to float64.
+        share = (a.data == out).astype(a.dtype)
+        share /= share.sum(axis=axes, keepdims=True)
+        return (_restore_axes(g, axes, keepdims) * share,)
 
     return record(out if keepdims else out.squeeze(axis=axes), (a,), backward)
 
@@ -296,7 +300,8 @@ def reshape(a: Any, shape: tuple[int, ...]) -> Tensor:
 def transpose(a: Any, axes: tuple[int, ...] | None = None) -> Tensor:
     """Permute axes.  The gradient is permuted by the inverse permutation."""
     a = as_tensor(a)
-    inverse = None if axes is None else tuple(xp.argsort(axes))
+    # Normalise negative axes first: argsort of (-1, 0, 1) would not be the inverse permutation.
+    inverse = None if axes is None else tuple(int(i) for i in xp.argsort([ax % a.ndim for ax in axes]))
     return record(xp.transpose(a.data, axes), (a,), lambda g: (xp.transpose(g, inverse),))
 
 

@@ -245,13 +245,21 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
 # --- dropout ---------------------------------------------------------------------------------
 def dropout(x: Any, rate: float, noise_shape: tuple[int, ...] | None = None, seed: Any = None) -> Tensor:
     """Inverted dropout: keep each unit with probability 1 - rate and scale it by 1/(1 - rate),
-    so nothing needs rescaling at inference.  The backward applies the same mask."""
+    so nothing needs rescaling at inference.  The backward applies the same mask.
+
+    ``seed`` is ``None`` (glassnet's generator), an int or a ``numpy.random.Generator``.
+    """
     x = as_tensor(x)
     if rate <= 0:
         return x
     if rate >= 1:
         raise ValueError(f"dropout: rate must be in [0, 1), got {rate}")
-    gen = seed if seed is not None else rng()
+    if seed is None:
+        gen = rng()
+    elif isinstance(seed, (int, xp.integer)):  # an integer seed (keras.random.dropout style): a fixed mask
+        gen = xp.random.default_rng(int(seed))
+    else:  # a Generator, e.g. a Dropout layer's private one
+        gen = seed
     shape = noise_shape if noise_shape is not None else x.shape
     keep = gen.random(shape, dtype=xp.float64 if x.dtype == xp.float64 else xp.float32) >= rate
     mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - rate))
