@@ -7,10 +7,10 @@ from typing import Any
 from ..registry import Registry
 from . import schedules
 from .base import Optimizer
-from .rules import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, RMSprop
+from .rules import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop
 
 _REGISTRY = Registry("optimizer")
-for _cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax):
+for _cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam):
     _REGISTRY.add(_cls, _cls.__name__)
 
 
@@ -38,5 +38,5 @@ def names() -> list[str]:
     return _REGISTRY.names()
 
 
-__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Optimizer", "RMSprop", "get",
+__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam", "Optimizer", "RMSprop", "get",
            "schedules", "serialize"]

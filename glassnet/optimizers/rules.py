@@ -234,3 +234,58 @@ class Adamax(Optimizer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+class Nadam(Adam):
+    """Adam with Nesterov momentum (Dozat), Keras 3's form with momentum schedule
+    u_t = b1 (1 - 0.5 * 0.96^t):
+
+    m_hat = u_{t+1} m / (1 - prod_{i<=t+1} u_i) + (1 - u_t) g / (1 - prod_{i<=t} u_i)
+    p -= lr m_hat / (sqrt(v / (1 - b2^t)) + eps)
+    """
+
+    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, **kwargs: Any) -> None:
+        super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, **kwargs)
+        self._u_cache = (0, 1.0)  # (t, prod_{i<=t} u_i): a function of the step, so resuming needs no state
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.pop("amsgrad", None)
+        return config
+
+    def _u(self, t: int) -> float:
+        return self.beta_1 * (1.0 - 0.5 * 0.96**t)
+
+    def _u_product(self, t: int) -> float:
+        done, value = self._u_cache
+        if done > t:
+            done, value = 0, 1.0
+        for i in range(done + 1, t + 1):  # one multiplication per step; a loop over steps only after a resume
+            value *= self._u(i)
+        self._u_cache = (t, value)
+        return value
+
+    def update(self, group: _Group, lr: Any, step: int) -> None:
+        p, g, tmp = group.params, group.grads, group.tmp
+        f = p.dtype.type
+        m, v = group.slots["momentum"], group.slots["velocity"]
+        u_t, u_next = self._u(step), self._u(step + 1)
+        prod_t = self._u_product(step)
+        prod_next = prod_t * u_next
+        xp.subtract(g, m, out=tmp)
+        tmp *= f(1 - self.beta_1)
+        m += tmp
+        xp.multiply(g, g, out=tmp)
+        tmp -= v
+        tmp *= f(1 - self.beta_2)
+        v += tmp
+        # denominator sqrt(v_hat) + eps, in tmp
+        xp.multiply(v, f(1.0 / (1 - self.beta_2**step)), out=tmp)
+        xp.sqrt(tmp, out=tmp)
+        tmp += f(self.epsilon)
+        m_hat = m * f(u_next / (1 - prod_next))
+        m_hat += g * f((1 - u_t) / (1 - prod_t))
+        m_hat /= tmp
+        m_hat *= lr
+        p -= m_hat
