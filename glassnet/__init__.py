@@ -21,6 +21,7 @@ from . import (
     ops,
     optimizers,
     regularizers,
+    saving,
     utils,
 )
 from .backend import floatx, set_floatx
@@ -31,8 +32,20 @@ from .registry import register_keras_serializable
 
 backend.clear_session = clear_session  # type: ignore[attr-defined]
 
+from . import model_selection  # noqa: E402  (light: joblib is imported only when folds run in parallel)
+
+
+def __getattr__(name: str) -> object:
+    # glassnet.plotting imports matplotlib, so it loads on first use, keeping "import glassnet" fast.
+    if name == "plotting":
+        import importlib
+
+        return importlib.import_module(".plotting", __name__)
+    raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
+
 __all__ = [
     "Functional", "GradientTape", "Input", "Layer", "Model", "Sequential", "Tensor", "Variable", "activations",
     "backend", "callbacks", "clear_session", "datasets", "floatx", "initializers", "layers", "losses", "metrics",
-    "models", "ops", "optimizers", "register_keras_serializable", "regularizers", "set_floatx", "utils",
+    "models", "ops", "optimizers", "register_keras_serializable", "regularizers", "saving", "set_floatx", "utils",
+    "model_selection", "plotting",
 ]

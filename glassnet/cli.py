@@ -11,13 +11,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="train a demo network on a bundled dataset")
     demo.add_argument("dataset", choices=["mnist"], help="the dataset (bundled, works offline)")
-    demo.add_argument("--model", default="mlp", help="mlp (the lecture MLP)")
+    demo.add_argument("--model", default="mlp",
+                      help="mlp (the lecture MLP) or cnn (Keras' simple MNIST convnet; try --batch-size 128 "
+                           "--epochs 2)")
     demo.add_argument("--epochs", type=int, default=5)
     demo.add_argument("--batch-size", type=int, default=50)
     demo.add_argument("--learning-rate", type=float, default=0.001)
     demo.add_argument("--samples", type=int, default=None, help="use only the first N training images")
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2])
+    demo.add_argument("--report-dir", default="glassnet-report",
+                      help="folder for the report: training curves, confusion matrix, ROC curves, misclassified "
+                           "digits (PNG) and metrics.json (default: glassnet-report)")
+    demo.add_argument("--no-report", action="store_true", help="do not write the report folder")
     return parser
 
 
@@ -33,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
             print("glassnet demo: --epochs and --batch-size must be at least 1", file=sys.stderr)
             return 2
         run_mnist_demo(args.model, epochs=args.epochs, batch_size=args.batch_size, samples=args.samples,
-                       seed=args.seed, verbose=args.verbose, learning_rate=args.learning_rate)
+                       seed=args.seed, verbose=args.verbose, learning_rate=args.learning_rate,
+                       report_dir=None if args.no_report else args.report_dir)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from ..models.symbolic import Input, InputLayer
 from .base import InputSpec, Layer
+from .convolutional import Conv1D, Conv2D, Conv2DTranspose, Convolution1D, Convolution2D, Convolution2DTranspose
 from .core import Activation, Dense, Lambda, LeakyReLU, ReLU, Softmax
 from .merge import (
                     Add,
@@ -17,11 +18,37 @@ from .merge import (
                     multiply,
                     subtract,
 )
+from .normalization import BatchNormalization
+from .pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    AvgPool1D,
+    AvgPool2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAvgPool1D,
+    GlobalAvgPool2D,
+    GlobalMaxPool1D,
+    GlobalMaxPool2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    MaxPool1D,
+    MaxPool2D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
 from .regularization import Dropout
 from .reshaping import Flatten, Reshape
+from .spatial import Cropping2D, UpSampling2D, ZeroPadding2D
 
 __all__ = [
     "Activation", "Add", "Average", "Concatenate", "Dense", "Dropout", "Flatten", "Input", "InputLayer",
     "InputSpec", "Lambda", "Layer", "LeakyReLU", "Maximum", "Minimum", "Multiply", "ReLU", "Reshape",
     "Softmax", "Subtract", "add", "average", "concatenate", "multiply", "subtract",
+    # convolutional networks (issue 3)
+    "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "AvgPool2D", "BatchNormalization", "Conv1D", "Conv2D",
+    "Conv2DTranspose", "Convolution1D", "Convolution2D", "Convolution2DTranspose", "Cropping2D",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D",
+    "GlobalMaxPool2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "MaxPool1D", "MaxPool2D", "MaxPooling1D",
+    "MaxPooling2D", "UpSampling2D", "ZeroPadding2D",
 ]

@@ -170,3 +170,17 @@ class Lambda(Layer):
     def get_config(self) -> dict[str, Any]:
         name = getattr(self.function, "_registered_name", None) or getattr(self.function, "__name__", "?")
         return {**super().get_config(), "function": name}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "Lambda":
+        """Rebuild from a config; the function is found by its registered name, never loaded as code."""
+        config = dict(config)
+        if isinstance(config.get("function"), str):
+            from ..registry import get_registered_object
+
+            fn = get_registered_object(config["function"])
+            if fn is None:
+                raise ValueError(f"Lambda '{config.get('name')}': function {config['function']!r} is not registered; "
+                                 "decorate it with @register_keras_serializable() or pass custom_objects")
+            config["function"] = fn
+        return cls(**config)

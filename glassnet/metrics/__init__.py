@@ -1,4 +1,9 @@
-"""Metrics: stateful training metrics (Keras names)."""
+"""Metrics: stateful training metrics (Keras names) and post-training scores (scikit-learn names).
+
+During training: ``compile(metrics=["accuracy", Precision(), AUC(), F1Score()])``.
+After training: ``accuracy_score``, ``precision_score``, ``classification_report``,
+``roc_curve``, ``roc_auc_score``... with scikit-learn's signatures and outputs.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,28 @@ from .accuracy import (
     TopKCategoricalAccuracy,
 )
 from .base import Mean, MeanMetricWrapper, Metric
+from .classification import (
+    UndefinedMetricWarning,
+    accuracy_score,
+    classification_report,
+    confusion_matrix,
+    f1_score,
+    fbeta_score,
+    format_confusion_matrix,
+    precision_recall_fscore_support,
+    precision_score,
+    recall_score,
+)
+from .confusion_metrics import (
+    AUC,
+    FalseNegatives,
+    FalsePositives,
+    Precision,
+    Recall,
+    TrueNegatives,
+    TruePositives,
+)
+from .f_score import F1Score, FBetaScore
 from .functions import (
     binary_accuracy,
     categorical_accuracy,
@@ -25,6 +52,8 @@ from .functions import (
     sparse_top_k_categorical_accuracy,
     top_k_categorical_accuracy,
 )
+from .ranking import auc, precision_recall_curve, roc_auc_score, roc_curve
+from .regression import R2Score
 
 _REGISTRY = Registry("metric")
 for _cls, _names in [
@@ -38,6 +67,16 @@ for _cls, _names in [
     (MeanAbsoluteError, ("MeanAbsoluteError", "mean_absolute_error", "mae", "MAE")),
     (RootMeanSquaredError, ("RootMeanSquaredError", "root_mean_squared_error", "rmse")),
     (Mean, ("Mean",)),
+    (Precision, ("Precision", "precision")),
+    (Recall, ("Recall", "recall")),
+    (AUC, ("AUC", "auc")),
+    (F1Score, ("F1Score", "f1_score")),
+    (FBetaScore, ("FBetaScore", "fbeta_score")),
+    (R2Score, ("R2Score", "r2_score")),
+    (TruePositives, ("TruePositives", "true_positives")),
+    (FalsePositives, ("FalsePositives", "false_positives")),
+    (TrueNegatives, ("TrueNegatives", "true_negatives")),
+    (FalseNegatives, ("FalseNegatives", "false_negatives")),
 ]:
     _REGISTRY.add(_cls, *_names)
 
@@ -64,9 +103,17 @@ def get(identifier: Any) -> Metric:
         return _REGISTRY.get(identifier["class_name"], "metric").from_config(identifier.get("config", {}))
     if isinstance(identifier, type) and issubclass(identifier, Metric):
         return identifier()
+    if identifier in _POST_TRAINING:
+        raise TypeError(f"glassnet.metrics.{identifier.__name__} scores finished predictions (scikit-learn style) "
+                        f"and cannot be averaged over batches; in compile use the stateful metric instead, e.g. "
+                        f"Precision(), Recall(), F1Score(average='macro') or AUC()")
     if callable(identifier):
         return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", "metric"))
     raise TypeError(f"Could not interpret metric {identifier!r}")
+
+
+_POST_TRAINING = (accuracy_score, precision_score, recall_score, f1_score, fbeta_score, roc_auc_score,
+                  classification_report, confusion_matrix, precision_recall_fscore_support, auc)
 
 
 def names() -> list[str]:
@@ -80,4 +127,11 @@ __all__ = [
     "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy", "binary_accuracy", "categorical_accuracy",
     "functions", "get", "names", "register", "sparse_categorical_accuracy", "sparse_top_k_categorical_accuracy",
     "top_k_categorical_accuracy",
+    # Confusion-count metrics, F-scores and R^2 (stateful, Keras names)
+    "AUC", "F1Score", "FBetaScore", "FalseNegatives", "FalsePositives", "Precision", "R2Score", "Recall",
+    "TrueNegatives", "TruePositives",
+    # Post-training scores (scikit-learn names and signatures)
+    "UndefinedMetricWarning", "accuracy_score", "auc", "classification_report", "confusion_matrix", "f1_score",
+    "fbeta_score", "format_confusion_matrix", "precision_recall_curve", "precision_recall_fscore_support",
+    "precision_score", "recall_score", "roc_auc_score", "roc_curve",
 ]

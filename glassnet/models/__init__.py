@@ -1,8 +1,10 @@
 """Models: Sequential, Functional (``Model(inputs, outputs)``) and subclassed ``Model``."""
 
+from ..saving import load_model, model_from_json, save_model  # saving imports nothing from models at load time
 from .functional import Functional
 from .model import Model
 from .sequential import Sequential
 from .symbolic import Input, InputLayer, SymbolicTensor
 
-__all__ = ["Functional", "Input", "InputLayer", "Model", "Sequential", "SymbolicTensor"]
+__all__ = ["Functional", "Input", "InputLayer", "Model", "Sequential", "SymbolicTensor", "load_model",
+           "model_from_json", "save_model"]

@@ -85,12 +85,18 @@ class CompiledMetrics:
             metric.update_state(y_true, y_pred, sample_weight)
 
     def results(self) -> dict[str, float]:
-        return {self.prefix + metric.name: float(metric.result()) for metric in self.metrics if metric is not None}
+        # A metric may report one value per class (F1Score(average=None)): keep it as an array, as Keras does.
+        return {self.prefix + metric.name: _scalar_or_array(metric.result())
+                for metric in self.metrics if metric is not None}
 
     def reset(self) -> None:
         for metric in self.metrics:
             if metric is not None:
                 metric.reset_state()
+
+
+def _scalar_or_array(value: Any) -> Any:
+    return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=np.float64)
 
 
 def total_loss(losses: list[Any], weights: list[float], y_true: list[Any], y_pred: list[Any],

@@ -85,6 +85,70 @@ class Model(Trainer, Layer):
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "trainable": self.trainable}
 
+    # -- saving (thin wrappers over glassnet.saving) ---------------------------------------------
+    def save(self, filepath: Any, overwrite: bool = True, include_optimizer: bool = True, **kwargs: Any) -> None:
+        """Save the whole model to ``.keras`` or ``.h5`` atomically (see :func:`glassnet.saving.save_model`)."""
+        from ..saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer, **kwargs)
+
+    def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
+        """Save only the weights to ``name.weights.h5`` (see :func:`glassnet.saving.save_weights`)."""
+        from ..saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath: Any, skip_mismatch: bool = False, by_name: bool = False) -> None:
+        """Load weights from ``.weights.h5``, ``.h5`` or ``.keras``; all or nothing."""
+        from ..saving import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The architecture as JSON (no weights); rebuild with ``models.model_from_json``."""
+        from ..saving import model_to_json
+
+        return model_to_json(self, **kwargs)
+
+    def get_compile_config(self) -> dict[str, Any] | None:
+        """The arguments given to ``compile`` as a JSON-able dict (None before compile)."""
+        from ..saving import get_compile_config
+
+        return get_compile_config(self)
+
+    def compile_from_config(self, config: dict[str, Any]) -> None:
+        """Compile with :meth:`get_compile_config` output."""
+        from ..saving.objects import compile_from_config
+
+        compile_from_config(self, config)
+
+    def get_build_config(self) -> dict[str, Any] | None:
+        """The input shape the model was built for (used to rebuild a subclassed model)."""
+        shape = getattr(self, "_build_shape", None)
+        return None if shape is None else {"input_shape": shape}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Any:
+        """Rebuild from :meth:`get_config` (graph models replay their layer calls)."""
+        from ..saving.objects import custom_object_scope
+        from .functional import Functional
+        from .sequential import Sequential
+
+        with custom_object_scope(custom_objects):
+            return cls._from_config(config, Functional, Sequential)
+
+    @classmethod
+    def _from_config(cls, config: dict[str, Any], Functional: type, Sequential: type) -> Any:  # noqa: N803
+        if cls is Functional or cls is Model and "layers" in config and "input_layers" in config:
+            from .serialization_graph import functional_from_config
+
+            return functional_from_config(config)
+        if cls is Sequential:
+            from .serialization_graph import sequential_from_config
+
+            return sequential_from_config(config)
+        return cls(**config)
+
     def __reduce__(self) -> Any:
         raise TypeError("glassnet models are not pickled (a pickle can run code when loaded); use "
                         "model.save('model.keras') or model.save_weights(...)")

@@ -1,25 +1,65 @@
-"""Graph configs of Functional models (the ``config.json`` part of a saved model)."""
+"""Graph configs of Sequential and Functional models (the ``config.json`` part of a saved model).
+
+A Functional config lists every layer once, Keras-style, with its
+``inbound_nodes``: one entry per call of the layer in this model, holding the
+call's arguments with their nesting kept (a list stays a list) and every
+symbolic tensor replaced by a reference ``{"class_name": "__keras_tensor__",
+"config": {"keras_history": [layer_name, node_index, tensor_index]}}``.
+Rebuilding replays those calls on fresh ``Input`` tensors, so shared layers and
+several inputs/outputs come back with the same connections.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .symbolic import InputLayer, SymbolicTensor
+from ..engine.ops import math as m
+from .symbolic import InputLayer, OperationLayer, SymbolicTensor, flatten, map_structure
+
+# Operations on symbolic tensors (``a + b``) that a config can name; closures such as x[1:3] cannot be saved.
+_OPERATIONS = {"add": m.add, "subtract": m.subtract, "multiply": m.multiply, "divide": m.divide,
+               "power": m.power, "matmul": m.matmul, "negative": m.negative, "abs": m.abs}
 
 
 def _layer_entry(layer: Any) -> dict[str, Any]:
-    name = getattr(type(layer), "_registered_name", None) or type(layer).__name__
-    return {"module": "glassnet.layers", "class_name": name, "config": layer.get_config(), "name": layer.name}
+    from ..saving.objects import serialize_layer
+
+    return serialize_layer(layer)
+
+
+def operation_entry(layer: OperationLayer) -> dict[str, Any]:
+    """Config of a symbolic operation node (``a + b``), by operation name."""
+    op = next((name for name, fn in _OPERATIONS.items() if layer.fn is fn), None)
+    if op is None:
+        raise ValueError(f"Operation '{layer.name}' ({layer.display_type}) on symbolic tensors cannot be saved in a "
+                         "model config: only + - * / ** @, negation and abs can. Use a layer (layers.Reshape, "
+                         "a registered Lambda, ...) instead, or save the weights with save_weights()")
+    return {"module": "glassnet.ops", "class_name": "__operation__", "config": {"op": op, "name": layer.name},
+            "name": layer.name}
+
+
+def operation_from_entry(entry: dict[str, Any]) -> OperationLayer:
+    from ..saving.errors import SavedModelError
+
+    op = entry["config"].get("op")
+    if op not in _OPERATIONS:
+        raise SavedModelError(f"Unknown operation {op!r} in the saved config; known: {sorted(_OPERATIONS)}")
+    return OperationLayer(_OPERATIONS[op], name=entry["config"].get("name"))
 
 
 def functional_config(model: Any) -> dict[str, Any]:
-    """Layers with their inbound connections, and the model's input/output tensors, by name."""
+    """Layers with their inbound calls, and the model's input/output tensors, by name."""
     node_ids: dict[int, tuple[str, int]] = {}
     counts: dict[str, int] = {}
     layers: list[dict[str, Any]] = []
     entries: dict[str, dict[str, Any]] = {}
+    owners: dict[str, Any] = {}
     for node in model._nodes:
         layer = node.layer
+        if layer.name in owners and owners[layer.name] is not layer:
+            raise ValueError(f"Model '{model.name}' has two different layers named '{layer.name}': layer names "
+                             "must be unique in a model to save it")
+        owners[layer.name] = layer
         index = counts.get(layer.name, 0)
         counts[layer.name] = index + 1
         node_ids[id(node)] = (layer.name, index)
@@ -28,26 +68,17 @@ def functional_config(model: Any) -> dict[str, Any]:
             entries[layer.name]["inbound_nodes"] = []
             layers.append(entries[layer.name])
         if not isinstance(layer, InputLayer):
-            args = [_ref(t, node_ids) for t in _flat(node.call_args)]
-            entries[layer.name]["inbound_nodes"].append({"args": args, "kwargs": {}})
-
-    def tensor_ref(t: SymbolicTensor) -> list[Any]:
-        name, index = node_ids[id(t.node)]
-        return [name, index, t.index]
-
+            entries[layer.name]["inbound_nodes"].append({
+                "args": [map_structure(lambda v: _ref(v, node_ids), a) for a in node.call_args],
+                "kwargs": map_structure(lambda v: _ref(v, node_ids), node.call_kwargs),
+            })
     return {
         "name": model.name,
         "trainable": model.trainable,
         "layers": layers,
-        "input_layers": [tensor_ref(t) for t in model.inputs],
-        "output_layers": [tensor_ref(t) for t in model.outputs],
+        "input_layers": map_structure(lambda t: _ref(t, node_ids), model._inputs_structure),
+        "output_layers": map_structure(lambda t: _ref(t, node_ids), model._outputs_structure),
     }
-
-
-def _flat(structure: Any) -> list[Any]:
-    from .symbolic import flatten
-
-    return flatten(structure)
 
 
 def _ref(value: Any, node_ids: dict[int, tuple[str, int]]) -> Any:
@@ -55,3 +86,82 @@ def _ref(value: Any, node_ids: dict[int, tuple[str, int]]) -> Any:
         name, index = node_ids[id(value.node)]
         return {"class_name": "__keras_tensor__", "config": {"keras_history": [name, index, value.index]}}
     return value
+
+
+def _is_ref(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("class_name") == "__keras_tensor__"
+
+
+def _resolve(structure: Any, outputs: dict[tuple[str, int], list[Any]]) -> Any:
+    """Replace tensor references by the symbolic tensors already built (KeyError if not yet)."""
+    if _is_ref(structure):
+        name, node_index, tensor_index = structure["config"]["keras_history"]
+        return outputs[(name, int(node_index))][int(tensor_index)]
+    if isinstance(structure, list):
+        return [_resolve(v, outputs) for v in structure]
+    if isinstance(structure, dict):
+        return {k: _resolve(v, outputs) for k, v in structure.items()}
+    return structure
+
+
+def functional_from_config(config: dict[str, Any]) -> Any:
+    """Rebuild a Functional model (fresh weights) from :func:`functional_config` output."""
+    from ..saving.errors import SavedModelError
+    from ..saving.objects import deserialize_layer
+    from .functional import Functional
+
+    try:
+        entries = config["layers"]
+        by_name: dict[str, Any] = {}
+        outputs: dict[tuple[str, int], list[Any]] = {}
+        pending: list[tuple[str, int, dict[str, Any]]] = []
+        for entry in entries:
+            name = entry.get("name") or entry["config"]["name"]
+            layer = deserialize_layer(entry)
+            by_name[name] = layer
+            if isinstance(layer, InputLayer):
+                outputs[(name, 0)] = [layer.tensor]
+            pending += [(name, i, node) for i, node in enumerate(entry.get("inbound_nodes", []))]
+        # Replay the calls; a call waits until its inputs (and the layer's earlier calls) exist.
+        while pending:
+            waiting = []
+            for name, i, node in pending:
+                if i > 0 and (name, i - 1) not in outputs:
+                    waiting.append((name, i, node))
+                    continue
+                try:
+                    args = _resolve(node.get("args", []), outputs)
+                    kwargs = _resolve(node.get("kwargs", {}), outputs)
+                except KeyError:
+                    waiting.append((name, i, node))
+                    continue
+                out = by_name[name](*args, **kwargs)
+                outputs[(name, i)] = flatten(out)
+            if len(waiting) == len(pending):
+                missing = sorted({str(n) for n, _, _ in waiting})
+                raise SavedModelError(f"The saved graph is inconsistent: the calls of layer(s) {missing} refer to "
+                                      "tensors that no layer produces")
+            pending = waiting
+        inputs = _resolve(config["input_layers"], outputs)
+        outs = _resolve(config["output_layers"], outputs)
+    except SavedModelError:
+        raise
+    except (KeyError, TypeError, IndexError, ValueError) as err:
+        raise SavedModelError(f"The Functional model config is damaged or incomplete ({type(err).__name__}: "
+                              f"{err})") from err
+    return Functional(inputs, outs, name=config.get("name"), trainable=config.get("trainable", True))
+
+
+def sequential_from_config(config: dict[str, Any]) -> Any:
+    """Rebuild a Sequential model (fresh weights) from ``Sequential.get_config`` output."""
+    from ..saving.errors import SavedModelError
+    from ..saving.objects import deserialize_layer
+    from .sequential import Sequential
+
+    if not isinstance(config.get("layers"), list):
+        raise SavedModelError("The Sequential model config has no 'layers' list: the config is damaged")
+    model = Sequential(name=config.get("name"), trainable=config.get("trainable", True))
+    for entry in config["layers"]:
+        layer = deserialize_layer(entry)
+        model.add(layer)
+    return model

@@ -12,7 +12,9 @@ One training step (``train_on_batch``) is the whole of back-propagation:
 from __future__ import annotations
 
 import math
+import signal
 import sys
+import threading
 import warnings
 from typing import Any
 
@@ -266,7 +268,10 @@ class Trainer:
         sample_weight : array, optional
             One weight per sample.
         initial_epoch : int
-            Epoch to resume from (its number shows in the logs).
+            Epoch to resume from (its number shows in the logs).  To resume exactly, load the
+            checkpoint with ``load_model``: it restores the optimizer state and the random generator
+            behind shuffling and dropout, so the run continues as if never stopped.  Ctrl-C stops
+            after the current batch and says which ``initial_epoch`` to pass.
         steps_per_epoch : int, optional
             Limit the batches per epoch.
         """
@@ -310,10 +315,11 @@ class Trainer:
         rng = backend.rng()
         self.stop_training = False
         self.history = history
-        epoch_logs: dict[str, float] = {}
         cbs.call("on_train_begin", {})
         epoch = initial_epoch
         interrupted = False
+        ctrl_c = _StopAtBatchEnd().install()
+        epoch_logs: dict[str, float] = {}
         try:
             for epoch in range(initial_epoch, epochs):
                 self._reset_trackers()
@@ -330,8 +336,10 @@ class Trainer:
                     self._train_step(bx, by, bw, weights)
                     if per_batch:
                         cbs.call("on_train_batch_end", step, self._results())
-                    if self.stop_training:
+                    if self.stop_training or ctrl_c.requested:
                         break
+                if ctrl_c.requested:  # a partial epoch is not reported as finished
+                    raise KeyboardInterrupt
                 epoch_logs = self._results()
                 if val is not None and (epoch + 1 - initial_epoch) % validation_freq == 0:
                     val_logs = self._evaluate_arrays(*val, validation_batch_size or batch_size,
@@ -342,9 +350,13 @@ class Trainer:
                     break
         except KeyboardInterrupt:
             interrupted = True
+            epoch = initial_epoch + len(history.epoch)
             print(f"\nTraining interrupted during epoch {epoch + 1}: the model keeps the weights of the last "
                   f"finished batch and History holds {len(history.epoch)} finished epoch(s). To continue, call "
-                  f"fit(..., initial_epoch={len(history.epoch) + initial_epoch}).", file=sys.stderr)
+                  f"fit(..., initial_epoch={epoch}) (after load_model() if you restart from a checkpoint).",
+                  file=sys.stderr)
+        finally:
+            ctrl_c.uninstall()
         cbs.call("on_train_end", epoch_logs)
         self._penalty_sources = None  # the model may change after fit: walk the layers afresh next time
         history.interrupted = interrupted  # type: ignore[attr-defined]
@@ -446,6 +458,39 @@ class Trainer:
         xs = data.to_array_list(x, "x", self._input_names(), int_ok=self._input_keeps_int())
         out = self(self._model_input(xs), training=False)
         return _restore_structure(out, [backend.to_numpy(t.data) for t in _flat_outputs(out)])
+
+
+class _StopAtBatchEnd:
+    """While ``fit`` runs, the first Ctrl-C only asks to stop after the current batch (so no update is
+    left half-applied); a second Ctrl-C interrupts at once.  Only the main thread can install it."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: Any = None
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        print("\nCtrl-C: stopping after the current batch (press Ctrl-C again to stop at once)", file=sys.stderr)
+
+    def install(self) -> "_StopAtBatchEnd":
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        previous = signal.getsignal(signal.SIGINT)
+        if previous is None or previous is signal.SIG_IGN:  # a handler set outside Python, or Ctrl-C ignored
+            return self
+        try:
+            signal.signal(signal.SIGINT, self._handler)
+            self._previous = previous
+        except (ValueError, OSError):  # embedded interpreters may refuse
+            self._previous = None
+        return self
+
+    def uninstall(self) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
 
 
 def _check_batch_size(batch_size: Any) -> int:

@@ -78,7 +78,8 @@ class Progbar:
     def update(self, current: int, values: dict[str, float] | None = None, finalize: bool | None = None) -> None:
         """Show progress at step ``current`` with the running ``values``."""
         if values:
-            self._values = {k: float(v) for k, v in values.items()}
+            # Per-class metric arrays (F1Score(average=None)) show their mean, as Keras' progress bar does.
+            self._values = {k: float(sum(v) / len(v)) if hasattr(v, "__len__") else float(v) for k, v in values.items()}
         if finalize is None:
             finalize = self.target is not None and current >= self.target
         now = time.perf_counter()

@@ -1,0 +1,248 @@
+"""Convolution layers: Conv1D, Conv2D and Conv2DTranspose (channels_last, Keras layouts).
+
+Why convolutions: the same small kernel slides over the whole image (parameter sharing), so a
+3x3 layer from 1 to 32 channels has 3*3*1*32 + 32 = 320 weights whatever the image size, and a
+pattern learnt in one place is recognised everywhere.  Output size per axis:
+W_out = (W - F + 2P) / S + 1  ('valid': P = 0; 'same': W_out = ceil(W / S)).
+
+The arithmetic (im2col + one matrix product, and its backward) lives in ``engine.ops.conv``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import activations as _activations
+from .. import initializers as _initializers
+from .. import regularizers as _regularizers
+from ..engine.ops import conv as _conv
+from .base import InputSpec, Layer
+
+
+def normalize_tuple(value: Any, rank: int, name: str, layer: str, minimum: int = 1) -> tuple[int, ...]:
+    """An int or a sequence of ``rank`` ints as a tuple, checked to be >= ``minimum``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        out = (value,) * rank
+    else:
+        try:
+            out = tuple(int(v) for v in value)
+        except TypeError:
+            raise ValueError(f"{layer}: {name} must be an int or a tuple of {rank} ints, got {value!r}") from None
+        if len(out) != rank:
+            raise ValueError(f"{layer}: {name} must be an int or a tuple of {rank} ints, got {value!r}")
+    if any(v < minimum for v in out):
+        raise ValueError(f"{layer}: every {name} entry must be >= {minimum}, got {value!r}")
+    return out
+
+
+def check_data_format(data_format: Any, layer: str) -> str:
+    """glassnet is channels_last only; say so clearly for anything else."""
+    if data_format not in (None, "channels_last"):
+        raise ValueError(
+            f"{layer}: data_format={data_format!r} is not supported; glassnet lays images out as "
+            "(batch, height, width, channels) ('channels_last')"
+        )
+    return "channels_last"
+
+
+class _Conv(Layer):
+    """Shared arguments, checks, weights and config of Conv1D and Conv2D."""
+
+    rank = 2
+    _paddings: tuple[str, ...] = ("valid", "same")
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
+                 data_format: str | None = None, dilation_rate: Any = 1, groups: int = 1, activation: Any = None,
+                 use_bias: bool = True, kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        who = f"{type(self).__name__} '{self.name}'"
+        if not isinstance(filters, int) or isinstance(filters, bool) or filters <= 0:
+            raise ValueError(f"{who}: filters must be a positive integer, got {filters!r}")
+        if groups != 1:
+            raise ValueError(f"{who}: only groups=1 is supported, got groups={groups}")
+        self.filters = filters
+        self.kernel_size = normalize_tuple(kernel_size, self.rank, "kernel_size", who)
+        self.strides = normalize_tuple(strides, self.rank, "strides", who)
+        self.dilation_rate = normalize_tuple(dilation_rate, self.rank, "dilation_rate", who)
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(f"{who}: strides > 1 together with dilation_rate > 1 is not supported (as in Keras)")
+        padding = str(padding).lower()
+        if padding not in self._paddings:
+            raise ValueError(f"{who}: padding must be one of {self._paddings}, got {padding!r}")
+        self.padding = padding
+        self.data_format = check_data_format(data_format, who)
+        self.groups = groups
+        self.activation = _activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = _initializers.get(kernel_initializer)
+        self.bias_initializer = _initializers.get(bias_initializer)
+        self.kernel_regularizer = _regularizers.get(kernel_regularizer)
+        self.bias_regularizer = _regularizers.get(bias_regularizer)
+        self.activity_regularizer = _regularizers.get(activity_regularizer)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def _kernel_shape(self, channels: int) -> tuple[int, ...]:
+        return self.kernel_size + (channels, self.filters)
+
+    def build(self, input_shape: Any) -> None:
+        if not isinstance(input_shape, tuple):
+            raise ValueError(f"{type(self).__name__} '{self.name}' takes one input tensor, got {len(input_shape)}")
+        channels = input_shape[-1]
+        if channels is None:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': the channel axis (last) of the input must be known, "
+                f"got input shape {input_shape}"
+            )
+        self.kernel = self.add_weight(self._kernel_shape(channels), self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, name="kernel")
+        self.bias = (self.add_weight((self.filters,), self.bias_initializer,
+                                     regularizer=self.bias_regularizer, name="bias") if self.use_bias else None)
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: channels})
+        self.built = True
+
+    def _check_size(self, inputs: Any) -> None:
+        spatial = inputs.shape[1:-1]
+        for n, k, d in zip(spatial, self.kernel_size, self.dilation_rate):
+            if self.padding == "valid" and n < d * (k - 1) + 1:
+                raise ValueError(
+                    f"{type(self).__name__} '{self.name}': input of spatial size {tuple(spatial)} is smaller "
+                    f"than the kernel {self.kernel_size} (dilation {self.dilation_rate}) with padding='valid'; "
+                    "use padding='same' or a smaller kernel"
+                )
+
+    def _finish(self, z: Any) -> Any:
+        out = self.activation(z)
+        if self.activity_regularizer is not None:
+            self.add_loss(self.activity_regularizer(out))
+        return out
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "data_format": self.data_format,
+            "dilation_rate": self.dilation_rate,
+            "groups": self.groups,
+            "activation": _activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": _initializers.serialize(self.kernel_initializer),
+            "bias_initializer": _initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": _regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": _regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": _regularizers.serialize(self.activity_regularizer),
+        }
+
+
+class Conv2D(_Conv):
+    """2-D convolution over (batch, height, width, channels) images.
+
+    Parameters
+    ----------
+    filters : int
+        Number of kernels, i.e. output channels.
+    kernel_size : int or (int, int)
+        Window height and width.
+    strides : int or (int, int)
+        Step between windows (default 1).
+    padding : {'valid', 'same'}
+        'valid': no padding, W_out = floor((W - F) / S) + 1.  'same': zero padding so that
+        W_out = ceil(W / S), the odd extra row/column going at the bottom/right (TensorFlow's rule).
+    dilation_rate : int or (int, int)
+        Spacing between kernel taps ("atrous" convolution).
+    activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer :
+        As for ``Dense``.  The kernel has shape ``(kh, kw, in_channels, filters)``.
+
+    Examples
+    --------
+    >>> import glassnet as keras
+    >>> keras.layers.Conv2D(32, 3, activation="relu")(keras.ops.ones((2, 28, 28, 1))).shape
+    (2, 26, 26, 32)
+    """
+
+    rank = 2
+
+    def call(self, inputs: Any) -> Any:
+        self._check_size(inputs)
+        # relu is fused into the convolution op (same result, two passes over memory fewer).
+        fuse = self.activation is _activations.relu
+        z = _conv.conv2d(inputs, self.kernel, self.bias, self.strides, self.padding, self.dilation_rate,
+                         fuse_relu=fuse)
+        if fuse:
+            if self.activity_regularizer is not None:
+                self.add_loss(self.activity_regularizer(z))
+            return z
+        return self._finish(z)
+
+
+class Conv1D(_Conv):
+    """1-D convolution over (batch, steps, channels) sequences; kernel ``(k, in_channels, filters)``.
+
+    Takes the arguments of :class:`Conv2D` with single ints, and also ``padding='causal'``
+    (pad only on the left, so output step t never sees inputs after t).
+    """
+
+    rank = 1
+    _paddings = ("valid", "same", "causal")
+
+    def call(self, inputs: Any) -> Any:
+        if self.padding != "causal":
+            self._check_size(inputs)
+        pad: Any = self.padding
+        if pad == "causal":
+            pad = (self.dilation_rate[0] * (self.kernel_size[0] - 1), 0)
+        z = _conv.conv1d(inputs, self.kernel, self.bias, self.strides[0], pad, self.dilation_rate[0])
+        return self._finish(z)
+
+
+class Conv2DTranspose(_Conv):
+    """Transposed convolution ("deconvolution"): upsamples, the adjoint of a Conv2D.
+
+    Output size per axis: ``valid``: n s + max(k - s, 0);  ``same``: n s;  with ``output_padding``
+    p: (n - 1) s + k - 2 pad + p.  The kernel has shape ``(kh, kw, filters, in_channels)`` as in Keras.
+
+    Examples
+    --------
+    >>> import glassnet as keras
+    >>> keras.layers.Conv2DTranspose(16, 3, strides=2)(keras.ops.ones((1, 7, 7, 8))).shape
+    (1, 15, 15, 16)
+    """
+
+    rank = 2
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
+                 output_padding: Any = None, data_format: str | None = None, dilation_rate: Any = 1,
+                 **kwargs: Any) -> None:
+        super().__init__(filters, kernel_size, strides=strides, padding=padding, data_format=data_format,
+                         dilation_rate=dilation_rate, **kwargs)
+        if output_padding is not None:
+            output_padding = normalize_tuple(output_padding, 2, "output_padding", f"Conv2DTranspose '{self.name}'",
+                                             minimum=0)
+            if any(p >= s for p, s in zip(output_padding, self.strides)):
+                raise ValueError(
+                    f"Conv2DTranspose '{self.name}': output_padding {output_padding} must be smaller than "
+                    f"strides {self.strides}"
+                )
+        self.output_padding = output_padding
+
+    def _kernel_shape(self, channels: int) -> tuple[int, ...]:
+        return self.kernel_size + (self.filters, channels)
+
+    def call(self, inputs: Any) -> Any:
+        z = _conv.conv2d_transpose(inputs, self.kernel, self.bias, self.strides, self.padding,
+                                   self.output_padding, self.dilation_rate)
+        return self._finish(z)
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.pop("groups")
+        config["output_padding"] = self.output_padding
+        return config
+
+
+# Keras' alternative names.
+Convolution1D, Convolution2D, Convolution2DTranspose = Conv1D, Conv2D, Conv2DTranspose

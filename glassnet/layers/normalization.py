@@ -1,0 +1,121 @@
+"""Batch normalisation: standardise each channel over the batch, then scale and shift.
+
+Training (``training=True``):  x_hat = (x - mean_batch) / sqrt(var_batch + epsilon),
+y = gamma x_hat + beta, and the moving averages move towards the batch statistics:
+moving = moving * momentum + batch * (1 - momentum).
+Inference: the same formula with the moving mean and variance instead of the batch's.
+
+Statistics are per channel (``axis=-1``): for images every pixel of a channel shares one mean,
+which is what makes it *batch* normalisation of a convolutional layer and not per-activation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import initializers as _initializers
+from .. import regularizers as _regularizers
+from ..engine.ops import conv as _conv
+from .base import InputSpec, Layer
+
+
+class BatchNormalization(Layer):
+    """Normalise each feature (channel) with batch statistics in training and moving ones in inference.
+
+    Parameters
+    ----------
+    axis : int
+        The feature axis (default -1, the channels of channels_last images).
+    momentum : float
+        Weight of the old value in the moving averages (Keras: 0.99).
+    epsilon : float
+        Added to the variance before the square root (Keras: 1e-3).
+    center, scale : bool
+        Whether to learn the shift ``beta`` and the scale ``gamma``.
+    beta_initializer, gamma_initializer, moving_mean_initializer, moving_variance_initializer :
+        Defaults zeros, ones, zeros, ones.
+    beta_regularizer, gamma_regularizer : optional penalties.
+
+    Notes
+    -----
+    Weights, in Keras' order: gamma, beta (trainable), moving_mean, moving_variance
+    (non-trainable, updated in place only when called with ``training=True``).  A layer set to
+    ``trainable = False`` always runs in inference mode, as in Keras 3.  The moving variance
+    is updated with the biased batch variance (divided by N), as in Keras.
+    """
+
+    def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
+                 scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
+                 moving_mean_initializer: Any = "zeros", moving_variance_initializer: Any = "ones",
+                 beta_regularizer: Any = None, gamma_regularizer: Any = None, beta_constraint: Any = None,
+                 gamma_constraint: Any = None, synchronized: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)):
+            if len(axis) != 1:
+                raise ValueError(f"BatchNormalization '{self.name}': only one feature axis is supported, got {axis}")
+            axis = axis[0]
+        if not 0.0 <= float(momentum) <= 1.0:
+            raise ValueError(f"BatchNormalization '{self.name}': momentum must be in [0, 1], got {momentum}")
+        if float(epsilon) <= 0:
+            raise ValueError(f"BatchNormalization '{self.name}': epsilon must be positive, got {epsilon}")
+        self.axis = int(axis)
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+        self.center, self.scale = bool(center), bool(scale)
+        self.beta_initializer = _initializers.get(beta_initializer)
+        self.gamma_initializer = _initializers.get(gamma_initializer)
+        self.moving_mean_initializer = _initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = _initializers.get(moving_variance_initializer)
+        self.beta_regularizer = _regularizers.get(beta_regularizer)
+        self.gamma_regularizer = _regularizers.get(gamma_regularizer)
+
+    def build(self, input_shape: Any) -> None:
+        if not isinstance(input_shape, tuple):
+            raise ValueError(f"BatchNormalization '{self.name}' takes one input tensor, got {len(input_shape)}")
+        ndim = len(input_shape)
+        if not -ndim <= self.axis < ndim or self.axis % ndim == 0:
+            raise ValueError(
+                f"BatchNormalization '{self.name}': axis {self.axis} is not a feature axis of inputs of "
+                f"shape {input_shape}"
+            )
+        size = input_shape[self.axis]
+        if size is None:
+            raise ValueError(f"BatchNormalization '{self.name}': axis {self.axis} of {input_shape} must be known")
+        shape = (size,)
+        self.gamma = (self.add_weight(shape, self.gamma_initializer, regularizer=self.gamma_regularizer,
+                                      name="gamma") if self.scale else None)
+        self.beta = (self.add_weight(shape, self.beta_initializer, regularizer=self.beta_regularizer,
+                                     name="beta") if self.center else None)
+        self.moving_mean = self.add_weight(shape, self.moving_mean_initializer, trainable=False, name="moving_mean")
+        self.moving_variance = self.add_weight(shape, self.moving_variance_initializer, trainable=False,
+                                               name="moving_variance")
+        self.input_spec = InputSpec(ndim=ndim, axes={self.axis: size})
+        self.built = True
+
+    def call(self, inputs: Any, training: Any = None) -> Any:
+        if training and self.trainable:
+            out, mean, var = _conv.batch_norm(inputs, self.gamma, self.beta, self.axis, self.epsilon)
+            # moving = moving * momentum + batch * (1 - momentum), written in place (views stay valid).
+            m = self.momentum
+            self.moving_mean.assign(self.moving_mean.data * m + mean * (1 - m))
+            self.moving_variance.assign(self.moving_variance.data * m + var * (1 - m))
+            return out
+        out, _, _ = _conv.batch_norm(inputs, self.gamma, self.beta, self.axis, self.epsilon,
+                                     mean=self.moving_mean.data, variance=self.moving_variance.data)
+        return out
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "axis": self.axis,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": _initializers.serialize(self.beta_initializer),
+            "gamma_initializer": _initializers.serialize(self.gamma_initializer),
+            "moving_mean_initializer": _initializers.serialize(self.moving_mean_initializer),
+            "moving_variance_initializer": _initializers.serialize(self.moving_variance_initializer),
+            "beta_regularizer": _regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": _regularizers.serialize(self.gamma_regularizer),
+        }

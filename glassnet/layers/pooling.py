@@ -1,0 +1,139 @@
+"""Pooling layers: max/average over windows (1-D and 2-D) and over the whole signal (global).
+
+Pooling has no weights: it shrinks the feature maps (2x2 pooling keeps a quarter of the
+activations) and makes the network tolerant to small shifts.  Window arithmetic, including
+'same' padding and the backward routing of max-pooling, lives in ``engine.ops.conv``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..engine.ops import conv as _conv
+from ..engine.ops import math as m
+from .base import InputSpec, Layer
+from .convolutional import check_data_format, normalize_tuple
+
+
+class _Pooling(Layer):
+    """Shared arguments of the windowed pooling layers (``strides`` default to ``pool_size``)."""
+
+    rank = 2
+    _op: Any = None
+
+    def __init__(self, pool_size: Any = 2, strides: Any = None, padding: str = "valid",
+                 data_format: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        who = f"{type(self).__name__} '{self.name}'"
+        self.pool_size = normalize_tuple(pool_size, self.rank, "pool_size", who)
+        self.strides = self.pool_size if strides is None else normalize_tuple(strides, self.rank, "strides", who)
+        padding = str(padding).lower()
+        if padding not in ("valid", "same"):
+            raise ValueError(f"{who}: padding must be 'valid' or 'same', got {padding!r}")
+        self.padding = padding
+        self.data_format = check_data_format(data_format, who)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def call(self, inputs: Any) -> Any:
+        if self.padding == "valid" and any(n < p for n, p in zip(inputs.shape[1:-1], self.pool_size)):
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': input of spatial size {tuple(inputs.shape[1:-1])} is "
+                f"smaller than pool_size {self.pool_size} with padding='valid'"
+            )
+        fn = type(self)._op
+        if self.rank == 1:
+            return fn(inputs, self.pool_size[0], self.strides[0], self.padding)
+        return fn(inputs, self.pool_size, self.strides, self.padding)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "pool_size": self.pool_size, "strides": self.strides,
+                "padding": self.padding, "data_format": self.data_format}
+
+
+class MaxPooling2D(_Pooling):
+    """Maximum over each ``pool_size`` window of (batch, height, width, channels) maps.
+
+    Examples
+    --------
+    >>> import glassnet as keras
+    >>> keras.layers.MaxPooling2D(2)(keras.ops.ones((1, 26, 26, 32))).shape
+    (1, 13, 13, 32)
+    """
+
+    rank = 2
+    _op = staticmethod(_conv.max_pool2d)
+
+
+class AveragePooling2D(_Pooling):
+    """Mean over each ``pool_size`` window; 'same' padding leaves padded cells out of the mean."""
+
+    rank = 2
+    _op = staticmethod(_conv.avg_pool2d)
+
+
+class MaxPooling1D(_Pooling):
+    """Maximum over windows of (batch, steps, channels) sequences."""
+
+    rank = 1
+    _op = staticmethod(_conv.max_pool1d)
+
+
+class AveragePooling1D(_Pooling):
+    """Mean over windows of (batch, steps, channels) sequences."""
+
+    rank = 1
+    _op = staticmethod(_conv.avg_pool1d)
+
+
+class _GlobalPooling(Layer):
+    """Reduce every spatial axis: (batch, ..., channels) -> (batch, channels)."""
+
+    rank = 2
+    _reduce: Any = None
+
+    def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.data_format = check_data_format(data_format, f"{type(self).__name__} '{self.name}'")
+        self.keepdims = keepdims
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def call(self, inputs: Any) -> Any:
+        axes = tuple(range(1, self.rank + 1))
+        return type(self)._reduce(inputs, axis=axes, keepdims=self.keepdims)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "data_format": self.data_format, "keepdims": self.keepdims}
+
+
+class GlobalAveragePooling2D(_GlobalPooling):
+    """Mean of each channel over the whole image: (batch, h, w, c) -> (batch, c)."""
+
+    rank = 2
+    _reduce = staticmethod(m.mean)
+
+
+class GlobalMaxPooling2D(_GlobalPooling):
+    """Maximum of each channel over the whole image: (batch, h, w, c) -> (batch, c)."""
+
+    rank = 2
+    _reduce = staticmethod(m.max)
+
+
+class GlobalAveragePooling1D(_GlobalPooling):
+    """Mean of each channel over all steps: (batch, steps, c) -> (batch, c)."""
+
+    rank = 1
+    _reduce = staticmethod(m.mean)
+
+
+class GlobalMaxPooling1D(_GlobalPooling):
+    """Maximum of each channel over all steps: (batch, steps, c) -> (batch, c)."""
+
+    rank = 1
+    _reduce = staticmethod(m.max)
+
+
+# Keras' short names.
+MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D
+GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2D
+GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D

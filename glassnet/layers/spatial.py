@@ -1,0 +1,113 @@
+"""Resize and re-frame images: UpSampling2D, ZeroPadding2D and Cropping2D (channels_last)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..engine.ops import conv as _conv
+from ..engine.ops import math as m
+from .base import InputSpec, Layer
+from .convolutional import check_data_format, normalize_tuple
+
+
+def _two_sided(value: Any, name: str, who: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Keras' three spellings: n, (rows, cols) or ((top, bottom), (left, right))."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        out = ((value, value), (value, value))
+    else:
+        try:
+            items = tuple(value)
+            if len(items) != 2:
+                raise TypeError
+            if all(isinstance(v, int) for v in items):
+                out = ((items[0], items[0]), (items[1], items[1]))
+            else:
+                pairs = tuple(tuple(int(a) for a in v) for v in items)
+                if any(len(p) != 2 for p in pairs):
+                    raise TypeError
+                out = (pairs[0], pairs[1])  # type: ignore[assignment]
+        except TypeError:
+            raise ValueError(
+                f"{who}: {name} must be an int, a pair of ints or a pair of (before, after) pairs, got {value!r}"
+            ) from None
+    if any(v < 0 for pair in out for v in pair):
+        raise ValueError(f"{who}: {name} cannot be negative, got {value!r}")
+    return out
+
+
+class UpSampling2D(Layer):
+    """Repeat every pixel ``size`` times along height and width (nearest) or interpolate (bilinear).
+
+    Examples
+    --------
+    >>> import glassnet as keras
+    >>> keras.layers.UpSampling2D(2)(keras.ops.ones((1, 7, 7, 3))).shape
+    (1, 14, 14, 3)
+    """
+
+    def __init__(self, size: Any = (2, 2), data_format: str | None = None, interpolation: str = "nearest",
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        who = f"UpSampling2D '{self.name}'"
+        self.size = normalize_tuple(size, 2, "size", who)
+        self.data_format = check_data_format(data_format, who)
+        if interpolation not in ("nearest", "bilinear"):
+            raise ValueError(f"{who}: interpolation must be 'nearest' or 'bilinear', got {interpolation!r}")
+        self.interpolation = interpolation
+        self.input_spec = InputSpec(ndim=4)
+
+    def call(self, inputs: Any) -> Any:
+        if self.interpolation == "nearest":
+            return _conv.upsample2d(inputs, self.size)
+        return _conv.resize_bilinear(inputs, (inputs.shape[1] * self.size[0], inputs.shape[2] * self.size[1]))
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "size": self.size, "data_format": self.data_format,
+                "interpolation": self.interpolation}
+
+
+class ZeroPadding2D(Layer):
+    """Add rows and columns of zeros around each image.
+
+    ``padding``: n (all sides), (rows, cols) (symmetric) or ((top, bottom), (left, right)).
+    """
+
+    def __init__(self, padding: Any = (1, 1), data_format: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        who = f"ZeroPadding2D '{self.name}'"
+        self.padding = _two_sided(padding, "padding", who)
+        self.data_format = check_data_format(data_format, who)
+        self.input_spec = InputSpec(ndim=4)
+
+    def call(self, inputs: Any) -> Any:
+        return _conv.pad2d(inputs, self.padding)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "padding": self.padding, "data_format": self.data_format}
+
+
+class Cropping2D(Layer):
+    """Remove rows and columns at the image borders.
+
+    ``cropping``: n (all sides), (rows, cols) (symmetric) or ((top, bottom), (left, right)).
+    """
+
+    def __init__(self, cropping: Any = ((0, 0), (0, 0)), data_format: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        who = f"Cropping2D '{self.name}'"
+        self.cropping = _two_sided(cropping, "cropping", who)
+        self.data_format = check_data_format(data_format, who)
+        self.input_spec = InputSpec(ndim=4)
+
+    def call(self, inputs: Any) -> Any:
+        (t, b), (left, r) = self.cropping
+        h, w = inputs.shape[1:3]
+        if t + b >= h or left + r >= w:
+            raise ValueError(
+                f"Cropping2D '{self.name}': cropping {self.cropping} removes everything from images of "
+                f"size {(h, w)}"
+            )
+        return m.getitem(inputs, (slice(None), slice(t, h - b), slice(left, w - r), slice(None)))
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "cropping": self.cropping, "data_format": self.data_format}

@@ -1,0 +1,270 @@
+"""Weights, optimizer state and random-generator state in an HDF5 group (Keras 3's layout).
+
+Each layer's own variables go to ``layers/<key>/vars/0..n`` where ``<key>`` is,
+as in Keras 3, the snake-case class name numbered in order inside a
+Sequential/Functional model (``dense``, ``dense_1``) and the attribute name
+(``self.dense1``) inside a subclassed model or custom layer, nested for
+sublayers (``layers/block/layers/dense1/vars/0``).  Both are stable across
+sessions, unlike the automatic layer names ``dense_7``.  Every dataset carries
+a SHA-256 of its bytes, so silently corrupted weights are caught on load.
+
+Reading is two-phase: every array is read and checked (presence, count, shape,
+checksum) before any variable is assigned, so a bad file never leaves a
+half-loaded model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+from .errors import SavedModelError
+
+_SKIP_ATTRS = {"_tracked_layers", "_variables", "_inbound_nodes", "_operations", "_stack", "_input_layer"}
+
+
+def _children(layer: Any) -> list[tuple[str, Any]]:
+    """(key, sublayer) pairs: by name in Sequential/Functional models, by attribute name elsewhere."""
+    from ..layers.base import Layer, snake_case
+    from ..models.functional import Functional
+    from ..models.sequential import Sequential
+    from ..models.symbolic import InputLayer
+
+    if isinstance(layer, (Functional, Sequential)):
+        # Keras 3's container naming: class name in snake case, numbered in layer order (dense, dense_1...),
+        # so weights load into a rebuilt model whose automatic layer names differ.
+        used: dict[str, int] = {}
+        out = []
+        for sub in layer.layers:
+            if isinstance(sub, InputLayer):
+                continue
+            base = snake_case(type(sub).__name__)
+            count = used.get(base, 0)
+            used[base] = count + 1
+            out.append((base if count == 0 else f"{base}_{count}", sub))
+        return out
+    found: list[tuple[str, Any]] = []
+
+    def add(key: str, sub: Any) -> None:
+        if isinstance(sub, Layer) and sub is not layer and all(sub is not s for _, s in found):
+            found.append((key, sub))
+
+    for attr, value in vars(layer).items():
+        if attr in _SKIP_ATTRS:
+            continue
+        if isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                add(f"{attr}_{i}", item)
+        elif isinstance(value, dict):
+            for k, item in value.items():
+                add(f"{attr}_{k}", item)
+        else:
+            add(attr, value)
+    for sub in layer._tracked_layers:  # tracked some other way: fall back on the layer name
+        add(sub.name, sub)
+    return found
+
+
+def weight_tree(model: Any) -> list[tuple[str, Any, list[Any]]]:
+    """``(group path, layer, own variables)`` for every layer that owns variables, depth-first."""
+    out: list[tuple[str, Any, list[Any]]] = []
+    seen: list[Any] = []
+
+    def walk(layer: Any, path: str) -> None:
+        if any(layer is s for s in seen):
+            return
+        seen.append(layer)
+        own = list(layer._variables)
+        if own:
+            out.append((path or "model", layer, own))
+        for key, sub in _children(layer):
+            walk(sub, f"{path}/layers/{key}" if path else f"layers/{key}")
+
+    walk(model, "")
+    return out
+
+
+def _checksum(array: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
+
+
+def _write_array(group: Any, name: str, array: Any) -> None:
+    array = np.asarray(backend.to_numpy(array))
+    ds = group.create_dataset(name, data=array)
+    ds.attrs["sha256"] = _checksum(array)
+
+
+def _read_array(group: Any, name: str, where: str) -> np.ndarray:
+    if name not in group:
+        raise SavedModelError(f"{where}: the file has no dataset '{group.name}/{name}'")
+    ds = group[name]
+    array = np.asarray(ds[()])
+    expected = ds.attrs.get("sha256")
+    if expected is not None:
+        expected = expected.decode() if isinstance(expected, bytes) else str(expected)
+        if _checksum(array) != expected:
+            raise SavedModelError(f"{where}: the weights in '{ds.name}' fail their checksum: the file is corrupted")
+    return array
+
+
+def write_weights(group: Any, model: Any) -> None:
+    """Store every layer's variables under ``group`` (``layers/<key>/vars/i`` and top-level ``vars``)."""
+    for path, layer, variables in weight_tree(model):
+        target = group.require_group(path) if path != "model" else group
+        vars_group = target.require_group("vars")
+        vars_group.attrs["layer_name"] = layer.name
+        for i, var in enumerate(variables):
+            _write_array(vars_group, str(i), var.data)
+            vars_group[str(i)].attrs["name"] = var.path or var.name or str(i)
+
+
+def read_weights(group: Any, model: Any, source: str, skip_mismatch: bool = False) -> list[tuple[Any, np.ndarray]]:
+    """Read and check every array ``model`` needs from ``group``; return ``(variable, array)`` pairs.
+
+    Nothing is assigned here: the caller assigns only once everything checked out.  With
+    ``skip_mismatch`` a missing or differently shaped layer is skipped with a warning.
+    """
+    pairs: list[tuple[Any, np.ndarray]] = []
+    expected_paths = set()
+    for path, layer, variables in weight_tree(model):
+        key = path if path != "model" else ""
+        vars_path = f"{key}/vars" if key else "vars"
+        expected_paths.add(vars_path)
+        try:
+            pairs += _read_layer(group, vars_path, layer, variables, source)
+        except SavedModelError as err:
+            if not skip_mismatch or "checksum" in str(err):
+                raise
+            warnings.warn(f"skip_mismatch: {err}; layer '{layer.name}' keeps its weights", stacklevel=4)
+    extra = sorted(set(_vars_groups(group)) - expected_paths)
+    if extra and not skip_mismatch:
+        raise SavedModelError(f"'{source}' holds weights for layer group(s) {extra} that the model does not have: "
+                              "the file was saved from a different model")
+    return pairs
+
+
+def _read_layer(group: Any, vars_path: str, layer: Any, variables: list[Any], source: str) -> list[tuple[Any, Any]]:
+    if vars_path not in group:
+        have = _layer_paths(group)
+        raise SavedModelError(f"'{source}' has no weights for layer '{layer.name}' (expected group "
+                              f"'{vars_path}'); the file has weights for: {have or 'no layers'}")
+    stored = group[vars_path]
+    if len(stored) != len(variables):
+        raise SavedModelError(f"'{source}': layer '{layer.name}' has {len(variables)} weight(s) "
+                              f"({', '.join(v.path or '?' for v in variables)}) but the file holds {len(stored)}")
+    pairs = []
+    for i, var in enumerate(variables):
+        array = _read_array(stored, str(i), f"'{source}', layer '{layer.name}'")
+        if tuple(array.shape) != tuple(var.shape):
+            raise SavedModelError(f"'{source}': weight '{var.path}' of layer '{layer.name}' has shape "
+                                  f"{tuple(var.shape)} in the model but {tuple(array.shape)} in the file")
+        pairs.append((var, array))
+    return pairs
+
+
+def _vars_groups(group: Any) -> list[str]:
+    found: list[str] = []
+
+    def visit(name: str, obj: Any) -> None:
+        if name.rsplit("/", 1)[-1] == "vars" and (name == "vars" or name.startswith("layers/")) and \
+                hasattr(obj, "keys"):
+            found.append(name)
+
+    group.visititems(visit)
+    return found
+
+
+def _layer_paths(group: Any) -> list[str]:
+    return [p[:-len("/vars")] if p != "vars" else "(model)" for p in _vars_groups(group)]
+
+
+def assign_all(pairs: list[tuple[Any, np.ndarray]]) -> None:
+    """Assign checked arrays to their variables (in place, so optimizer buffers stay linked)."""
+    for var, array in pairs:
+        var.assign(array.astype(var.dtype, copy=False))
+
+
+# -- optimizer and random-generator state ---------------------------------------------------------
+def write_training_state(group: Any, model: Any) -> None:
+    """Optimizer iterations and slots (per trainable variable) and the shuffling/dropout RNG states."""
+    optimizer = model.optimizer
+    state = optimizer.get_state(model.trainable_weights)
+    opt = group.require_group("optimizer")
+    opt.attrs["class_name"] = type(optimizer).__name__
+    opt.attrs["iterations"] = state["iterations"]
+    for slot, arrays in state["slots"].items():
+        slot_group = opt.require_group(f"vars/{slot}")
+        for i, array in enumerate(arrays):
+            _write_array(slot_group, str(i), array)
+    group.attrs["rng_state"] = json.dumps(_rng_states(model))
+
+
+def _generators(model: Any) -> list[tuple[str, Any]]:
+    """Private generators of layers (a Dropout with a seed), keyed by their weight-tree path."""
+    out = []
+    for key, layer in _all_layers(model):
+        gen = getattr(layer, "_generator", None)
+        if isinstance(gen, np.random.Generator):
+            out.append((key, gen))
+    return out
+
+
+def _all_layers(model: Any) -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+
+    def walk(layer: Any, path: str) -> None:
+        out.append((path, layer))
+        for key, sub in _children(layer):
+            walk(sub, f"{path}/layers/{key}" if path else f"layers/{key}")
+
+    walk(model, "")
+    return out
+
+
+def _rng_states(model: Any) -> dict[str, Any]:
+    return {"global": backend.rng().bit_generator.state,
+            "layers": {key: gen.bit_generator.state for key, gen in _generators(model)}}
+
+
+def read_training_state(group: Any, model: Any, source: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """Read and check the optimizer state and RNG states (nothing is applied here)."""
+    if "optimizer" not in group:
+        return None, None
+    opt = group["optimizer"]
+    weights = model.trainable_weights
+    slots: dict[str, list[np.ndarray]] = {}
+    if "vars" in opt:
+        for slot in opt["vars"]:
+            stored = opt["vars"][slot]
+            if len(stored) != len(weights):
+                raise SavedModelError(f"'{source}': the optimizer slot '{slot}' holds {len(stored)} arrays for the "
+                                      f"model's {len(weights)} trainable weights")
+            slots[slot] = [_read_array(stored, str(i), f"'{source}', optimizer slot '{slot}'")
+                           for i in range(len(weights))]
+            for var, array in zip(weights, slots[slot]):
+                if tuple(array.shape) != tuple(var.shape):
+                    raise SavedModelError(f"'{source}': optimizer slot '{slot}' of '{var.path}' has shape "
+                                          f"{tuple(array.shape)}, the weight has shape {tuple(var.shape)}")
+    state = {"iterations": int(opt.attrs.get("iterations", 0)), "slots": slots,
+             "class_name": str(opt.attrs.get("class_name", ""))}
+    rng = group.attrs.get("rng_state")
+    rng_state = json.loads(rng) if rng is not None else None
+    return state, rng_state
+
+
+def apply_training_state(model: Any, state: dict[str, Any] | None, rng_state: dict[str, Any] | None,
+                         restore_rng: bool) -> None:
+    """Restore the optimizer state (and, when asked, the RNG states) read by :func:`read_training_state`."""
+    if state is not None and getattr(model, "optimizer", None) is not None:
+        model.optimizer.set_state(model.trainable_weights, state)
+    if restore_rng and rng_state is not None:
+        backend.rng().bit_generator.state = rng_state["global"]
+        gens = dict(_generators(model))
+        for key, saved in rng_state.get("layers", {}).items():
+            if key in gens:
+                gens[key].bit_generator.state = saved
