@@ -133,13 +133,17 @@ def test_fit_verbose_modes_print_keras_lines(capsys: pytest.CaptureFixture[str])
     assert capsys.readouterr().out == ""
 
 
-def test_cli_demo_runs_quickly() -> None:
+def test_cli_demo_runs_quickly(tmp_path: Path) -> None:
+    report = tmp_path / "report"
     result = subprocess.run([sys.executable, "-m", "glassnet", "demo", "mnist", "--epochs", "1", "--samples", "600",
-                             "--verbose", "2"], capture_output=True, text=True, timeout=300)
+                             "--verbose", "2", "--report-dir", str(report)], capture_output=True, text=True,
+                            timeout=300, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert 'Model: "lecture_mlp"' in result.stdout
     assert "Test accuracy:" in result.stdout
     assert "Confusion matrix" in result.stdout and "true\\pred" in result.stdout
+    assert f"Report written to {report}" in result.stdout
+    assert (report / "metrics.json").exists() and list(report.glob("*.png"))
 
 
 def test_cli_rejects_bad_arguments() -> None:

@@ -195,3 +195,28 @@ def test_classifier_report_folder(tmp_path, rng: np.random.Generator) -> None:
     assert metrics["test_accuracy"] == pytest.approx(skm.accuracy_score(y[:20], predicted))
     assert metrics["history"]["val_loss"] == pytest.approx(curves.history["val_loss"])
     assert set(metrics["classification_report"]["0"]) >= {"precision", "recall", "specificity", "roc_auc"}
+
+
+def test_demo_writes_the_report_folder_and_says_where(tmp_path, capsys) -> None:
+    import json
+
+    from glassnet.cli import main
+
+    folder = tmp_path / "my-report"
+    assert main(["demo", "mnist", "--epochs", "2", "--samples", "500", "--verbose", "0",
+                 "--report-dir", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert f"Report written to {folder}/: training_curves.png, confusion_matrix.png, roc_curves.png, " \
+           f"misclassified.png, metrics.json" in out
+    assert "Test accuracy:" in out and "true\\pred" in out        # the demo's own output is still there
+    for name in ("training_curves.png", "confusion_matrix.png", "roc_curves.png", "misclassified.png"):
+        assert (folder / name).read_bytes()[:4] == b"\x89PNG", name
+    metrics = json.loads((folder / "metrics.json").read_text())
+    printed = float(out.split("Test accuracy: ")[1].split()[0])
+    assert metrics["test_accuracy"] == pytest.approx(printed, abs=5e-5)
+    assert len(metrics["history"]["val_accuracy"]) == 2 and metrics["history"]["val_accuracy"][-1] == \
+        pytest.approx(printed, abs=5e-5)
+    assert sum(map(sum, metrics["confusion_matrix"])) == 10_000
+    assert main(["demo", "mnist", "--epochs", "1", "--samples", "100", "--verbose", "0", "--no-report",
+                 "--report-dir", str(tmp_path / "unused")]) == 0
+    assert not (tmp_path / "unused").exists() and "Report written" not in capsys.readouterr().out

@@ -167,7 +167,11 @@ def cross_validate(build_model: Callable[[], Any], x: Any, y: Any, k: int = 5, f
     if n_jobs in (None, 1):
         results = _run_serial(args, verbose)
     else:
-        import joblib
+        try:
+            import joblib
+        except ImportError as err:  # pragma: no cover - joblib ships with the test and dev environments
+            raise ImportError(f"cross_validate(n_jobs={n_jobs}) runs folds through joblib, which is not installed: "
+                              f"pip install joblib (or use n_jobs=1)") from err
 
         results = joblib.Parallel(n_jobs=n_jobs, verbose=10 if verbose else 0)(
             joblib.delayed(run_fold)(*a) for a in args)
