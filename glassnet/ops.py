@@ -10,6 +10,7 @@ from typing import Any
 
 from . import backend
 from .backend import xp
+from .engine.ops import conv as _conv
 from .engine.ops.math import (
     abs,
     add,
@@ -100,6 +101,45 @@ def norm(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     return sqrt(sum(square(x), axis=axis, keepdims=keepdims))
 
 
+
+# --- convolutional-network operations (channels_last), with Keras' names ---------------------------
+def conv(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "valid", data_format: Any = None,
+         dilation_rate: Any = 1) -> Tensor:
+    """1-D or 2-D convolution (chosen by the rank of ``inputs``); kernel ``(k[, k], in, out)``."""
+    _channels_last(data_format)
+    inputs = as_tensor(inputs)
+    if inputs.ndim == 3:
+        return _conv.conv1d(inputs, kernel, None, strides, padding, dilation_rate)
+    return _conv.conv2d(inputs, kernel, None, strides, padding, dilation_rate)
+
+
+def conv_transpose(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "valid", output_padding: Any = None,
+                   data_format: Any = None, dilation_rate: Any = 1) -> Tensor:
+    """2-D transposed convolution; kernel ``(kh, kw, out, in)`` as in Keras."""
+    _channels_last(data_format)
+    return _conv.conv2d_transpose(inputs, kernel, None, strides, padding, output_padding, dilation_rate)
+
+
+def max_pool(inputs: Any, pool_size: Any, strides: Any = None, padding: str = "valid", data_format: Any = None) -> Tensor:
+    """1-D or 2-D max pooling (chosen by the rank of ``inputs``)."""
+    _channels_last(data_format)
+    fn = _conv.max_pool1d if as_tensor(inputs).ndim == 3 else _conv.max_pool2d
+    return fn(inputs, pool_size, strides, padding)
+
+
+def average_pool(inputs: Any, pool_size: Any, strides: Any = None, padding: str = "valid",
+                 data_format: Any = None) -> Tensor:
+    """1-D or 2-D average pooling; 'same' padding leaves padded cells out of the mean."""
+    _channels_last(data_format)
+    fn = _conv.avg_pool1d if as_tensor(inputs).ndim == 3 else _conv.avg_pool2d
+    return fn(inputs, pool_size, strides, padding)
+
+
+def _channels_last(data_format: Any) -> None:
+    if data_format not in (None, "channels_last"):
+        raise ValueError(f"data_format={data_format!r} is not supported: glassnet is channels_last only")
+
+
 __all__ = [
     "abs", "add", "cast", "clip", "concatenate", "convert_to_numpy", "convert_to_tensor", "dense", "divide",
     "dropout", "elu", "exp", "expand_dims", "gelu", "getitem", "hard_sigmoid", "leaky_relu", "log", "log1p",
@@ -108,3 +148,4 @@ __all__ = [
     "sqrt", "square", "squeeze", "stack", "stop_gradient", "subtract", "sum", "swish", "tanh", "transpose",
     "where", "zeros",
 ]
+__all__ += ["average_pool", "conv", "conv_transpose", "max_pool"]

@@ -123,21 +123,28 @@ def test_fused_relu_equals_separate_relu():
         np.testing.assert_allclose(a, c)
 
 
-def test_chunked_columns_give_the_same_result(monkeypatch):
-    """Bounded memory: a tiny COLS_LIMIT forces per-chunk im2col; results must not change."""
+@pytest.mark.parametrize("limit,cin", [("COLS_LIMIT", 3), ("CACHE_BLOCK", 4)])
+def test_chunked_columns_give_the_same_result(monkeypatch, limit, cin):
+    """Bounded memory and cache blocking: tiny limits force per-chunk im2col; results must not change."""
     rng = np.random.default_rng(3)
-    x, w, b = rng.normal(size=(5, 7, 8, 3)), rng.normal(size=(3, 3, 3, 4)), rng.normal(size=4)
+    x, w, b = rng.normal(size=(5, 7, 8, cin)), rng.normal(size=(3, 3, cin, 4)), rng.normal(size=4)
+    wt = rng.normal(size=(3, 3, 2, cin))
 
     def fn(x_, w_, b_):
         return C.conv2d(x_, w_, b_, strides=(2, 1), padding="same")
 
-    whole = run_with_grads(fn, [x, w, b])
-    monkeypatch.setattr(C, "COLS_LIMIT", 7 * 8 * 9 * 3 // 2)  # about half a sample per chunk: 1 sample each
-    assert len(C._chunks(5, 4 * 8 * 9 * 3)) == 5
-    chunked = run_with_grads(fn, [x, w, b])
-    np.testing.assert_allclose(chunked[0], whole[0], rtol=1e-12)
-    for a, c in zip(chunked[1], whole[1]):
-        np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
+    def fn_t(x_, w_):
+        return C.conv2d_transpose(x_, w_, strides=2, padding="same")
+
+    whole, whole_t = run_with_grads(fn, [x, w, b]), run_with_grads(fn_t, [x, wt])
+    per_sample = 4 * 8 * 9 * cin
+    monkeypatch.setattr(C, limit, per_sample // 2)  # less than one sample: one sample per chunk
+    assert len(C._chunks(5, per_sample, 9 * cin)) == 5
+    for (out, grads, _), (ref, ref_grads, _) in ((run_with_grads(fn, [x, w, b]), whole),
+                                                 (run_with_grads(fn_t, [x, wt]), whole_t)):
+        np.testing.assert_allclose(out, ref, rtol=1e-12)
+        for a, c in zip(grads, ref_grads):
+            np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
 
 
 class _AddWithoutAt:
