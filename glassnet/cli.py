@@ -1,9 +1,12 @@
-"""Command line: ``glassnet demo mnist [--model mlp] [--epochs 5] [--batch-size 50] ...``."""
+"""Command line: ``glassnet demo mnist [--model mlp|cnn] [--epochs N] [--batch-size B] ...``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+
+# Each demo model's recipe: the lecture MLP (5 epochs, batch 50) and Keras' convnet (batch 128).
+DEFAULTS = {"mlp": {"epochs": 5, "batch_size": 50}, "cnn": {"epochs": 2, "batch_size": 128}}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -12,10 +15,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="train a demo network on a bundled dataset")
     demo.add_argument("dataset", choices=["mnist"], help="the dataset (bundled, works offline)")
     demo.add_argument("--model", default="mlp",
-                      help="mlp (the lecture MLP) or cnn (Keras' simple MNIST convnet; try --batch-size 128 "
-                           "--epochs 2)")
-    demo.add_argument("--epochs", type=int, default=5)
-    demo.add_argument("--batch-size", type=int, default=50)
+                      help="mlp (the lecture MLP) or cnn (Keras' simple MNIST convnet)")
+    demo.add_argument("--epochs", type=int, default=None, help="default: 5 for mlp, 2 for cnn")
+    demo.add_argument("--batch-size", type=int, default=None, help="default: 50 for mlp, 128 for cnn")
     demo.add_argument("--learning-rate", type=float, default=0.001)
     demo.add_argument("--samples", type=int, default=None, help="use only the first N training images")
     demo.add_argument("--seed", type=int, default=0)
@@ -35,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.model not in MODELS:
             print(f"glassnet demo: unknown model {args.model!r}; choose one of {sorted(MODELS)}", file=sys.stderr)
             return 2
+        defaults = DEFAULTS.get(args.model, DEFAULTS["mlp"])
+        args.epochs = defaults["epochs"] if args.epochs is None else args.epochs
+        args.batch_size = defaults["batch_size"] if args.batch_size is None else args.batch_size
         if args.epochs < 1 or args.batch_size < 1:
             print("glassnet demo: --epochs and --batch-size must be at least 1", file=sys.stderr)
             return 2
