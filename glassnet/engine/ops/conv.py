@@ -27,9 +27,6 @@ at the bottom/right; ``'valid'`` gives floor((n - d(k-1) - 1) / s) + 1.
 
 from __future__ import annotations
 
-import ctypes
-import os
-import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -50,28 +47,6 @@ CACHE_MIN_K = 32
 Pads = tuple[tuple[int, int], tuple[int, int]]
 
 
-def _keep_freed_memory_for_reuse() -> bool:
-    """Ask glibc to recycle large freed blocks instead of returning them to the kernel at once.
-
-    A training step allocates and frees the same few large arrays (activations, column
-    matrices, gradients: 3-20 MB each) every batch.  By default glibc serves each of them with a
-    fresh ``mmap`` and gives it back with ``munmap``, so every step pays a page fault per 4 KiB
-    touched: measured on the MNIST convnet, that doubled the time per batch (52 -> 28 ms).  With
-    a 32 MiB mmap threshold and a 512 MiB trim threshold those blocks are reused from the heap.
-    Set ``GLASSNET_NO_MALLOPT=1`` to leave the allocator alone.
-    """
-    if not sys.platform.startswith("linux") or os.environ.get("GLASSNET_NO_MALLOPT"):
-        return False
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:  # not glibc (musl, ...): nothing to tune
-        return False
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    ok = libc.mallopt(m_mmap_threshold, 32 << 20) == 1
-    return bool(libc.mallopt(m_trim_threshold, 512 << 20) == 1 and ok)
-
-
-ALLOCATOR_TUNED = _keep_freed_memory_for_reuse()
 
 
 # --- sizes and padding -----------------------------------------------------------------------
