@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..engine.tensor import Tensor
 from ..layers.base import Layer, unique_name
+from . import fusion
 from .model import Model
 from .symbolic import InputLayer, SymbolicTensor
 
@@ -31,6 +33,7 @@ class Sequential(Model):
         self._symbolic_output: SymbolicTensor | None = None
         self.output_names = ["output"]
         self._num_inputs = 1
+        self.fuse_layers = True  # run Conv2D(relu) + MaxPooling2D(2) as one op (models/fusion.py)
         for layer in layers or []:
             self.add(layer)
 
@@ -130,8 +133,16 @@ class Sequential(Model):
                     f"but received input with shape {(None,) + tuple(got)}"
                 )
         x = inputs
-        for layer in self._stack:
+        layers, i = self._stack, 0
+        while i < len(layers):
+            layer = layers[i]
+            nxt = layers[i + 1] if i + 1 < len(layers) else None
+            if self.fuse_layers and nxt is not None and fusion.can_fuse(layer, nxt) and isinstance(x, Tensor):
+                x = fusion.conv_relu_max_pool(layer, nxt, x)  # same values, one pass (see models/fusion.py)
+                i += 2
+                continue
             x = layer(x, training=training)
+            i += 1
         return x
 
     def get_config(self) -> dict[str, Any]:

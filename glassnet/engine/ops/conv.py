@@ -158,6 +158,21 @@ def _add_taps(d2: Any, w: Any, dx: Any, taps: list, out_hw: tuple[int, int]) -> 
         dx[:, si, sj, :] += buf.reshape(n, out_hw[0], out_hw[1], c)
 
 
+_ZEROS: dict[Any, Any] = {}
+
+
+def _zeros(like: Any) -> Any:
+    """A cached read-only zeros array shaped like ``like`` (for fast ``maximum(x, zeros)`` ReLUs)."""
+    key = (like.shape, like.dtype)
+    out = _ZEROS.get(key)
+    if out is None:
+        if len(_ZEROS) > 16:
+            _ZEROS.clear()
+        out = _ZEROS[key] = xp.zeros(like.shape, dtype=like.dtype)
+        out.flags.writeable = False
+    return out
+
+
 def _chunks(n: int, per_sample: int, row: int = 0) -> list[slice]:
     """Sample ranges whose column matrices stay under ``COLS_LIMIT`` elements (and, for column
     rows of ``row >= CACHE_MIN_K`` values, under ``CACHE_BLOCK`` so they stay in cache)."""
@@ -188,8 +203,8 @@ def _conv_forward(x: Any, w: Any, strides: tuple[int, int], pads: Pads, dilation
         xp.matmul(cols, w2, out=part)
         if bias is not None:
             part += bias
-        if relu:
-            xp.maximum(part, 0, out=part)
+        if relu:  # max with a zeros array: several times faster in NumPy than max with the scalar 0
+            xp.maximum(part, xp.zeros((), dtype=part.dtype) if part.size < 4096 else _zeros(part), out=part)
     kept = cols if keep_cols and len(chunks) == 1 else None
     return z.reshape(n, out_hw[0], out_hw[1], cout), kept
 
