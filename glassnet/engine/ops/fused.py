@@ -26,8 +26,8 @@ from ...backend import xp
 from ..tensor import Tensor, as_tensor, record
 from .conv import _add_taps, _crop, _im2col, _pad, _pair, _recording, _resolve, _taps
 
-# Values per chunk (about 1 MiB of float32): a chunk's activation and columns stay in cache.
-FUSED_BLOCK = 1 << 18
+# Values per chunk (about 2 MiB of float32): a chunk's activation and columns stay in cache.
+FUSED_BLOCK = 1 << 19
 
 # Cell (row, column) of the 2x2 window, in the order of the winner masks built in the backward.
 _CELLS = ((0, 0), (0, 1), (1, 0), (1, 1))
