@@ -5,6 +5,10 @@
     .venv/bin/python benchmarks/cnn_mnist.py --accuracy    # also: glassnet test accuracy after 2 epochs
     .venv/bin/python benchmarks/cnn_mnist.py --profile     # where glassnet's training step spends its time
 
+On machines where OPENBLAS_CORETYPE forces generic BLAS kernels (the development machine does), prefix the
+command with ``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE`` to measure the kernels a normal NumPy install
+uses; the header line says which kernel ran.
+
 Network: Conv2D(32, 3x3, relu) -> MaxPool(2) -> Conv2D(64, 3x3, relu) -> MaxPool(2) -> Flatten ->
 Dropout(0.5) -> Dense(10, softmax); 34,826 parameters; Adam(0.001); batch 128.  PyTorch runs the same
 network in its usual NCHW layout with CrossEntropyLoss on logits.  Both get the same data and thread

@@ -3,6 +3,10 @@
     .venv/bin/python benchmarks/mlp_mnist.py              # timings at batch 50 and 128
     .venv/bin/python benchmarks/mlp_mnist.py --accuracy   # also 5-epoch test accuracy of glassnet
 
+On machines where OPENBLAS_CORETYPE forces generic BLAS kernels (the development machine does), prefix the
+command with ``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE`` to measure the kernels a normal NumPy install
+uses; the header line says which kernel ran.
+
 Network: Flatten(28x28) -> Dense(256, relu) -> Dense(64, relu) -> Dense(32, relu) -> Dense(10, softmax),
 Adam(0.001), sparse categorical cross-entropy, full MNIST (60,000 images) per epoch.  Both frameworks get
 the same data, the same thread count and alternate epochs (the machine is noisy: medians are quoted).
