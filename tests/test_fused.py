@@ -135,3 +135,33 @@ def test_fused_path_still_reports_bad_input_shapes() -> None:
     model = _convnet(True)
     with pytest.raises(ValueError, match=r"expected shape \(None, 12, 12, 2\)"):
         model.predict(np.zeros((2, 12, 12, 3), "float32"), verbose=0)
+
+
+def _functional_convnet(fuse: bool, branch: bool = False) -> keras.Model:
+    keras.utils.set_random_seed(6)
+    inputs = keras.Input(shape=(12, 12, 2))
+    conv = layers.Conv2D(4, 3, activation="relu")(inputs)
+    pooled = layers.MaxPooling2D(2)(conv)
+    features = layers.Flatten()(pooled)
+    if branch:  # the conv output is used twice: this pair must not be fused
+        features = layers.Concatenate()([features, layers.Flatten()(conv)])
+    model = keras.Model(inputs, layers.Dense(3, activation="softmax")(features))
+    model.fuse_layers = fuse
+    model.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
+    return model
+
+
+@pytest.mark.parametrize("branch", [False, True])
+def test_functional_fusion_trains_identically(branch: bool, monkeypatch) -> None:
+    calls = []
+    original = fusion.conv2d_relu_max_pool
+    monkeypatch.setattr(fusion, "conv2d_relu_max_pool", lambda *a, **k: calls.append(1) or original(*a, **k))
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(16, 12, 12, 2)).astype("float32")
+    y = rng.integers(0, 3, 16)
+    fused, separate = _functional_convnet(True, branch), _functional_convnet(False, branch)
+    for model in (fused, separate):
+        model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    assert bool(calls) is not branch
+    for a, b in zip(fused.get_weights(), separate.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

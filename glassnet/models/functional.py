@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..layers.base import Layer, unique_name
+from . import fusion
 from .model import Model
 from .symbolic import InputLayer, Node, SymbolicTensor, flatten, map_structure
 
@@ -52,6 +53,7 @@ class Functional(Model):
         else:
             self.output_names = _unique([t.node.layer.name for t in self.outputs])
         self._num_inputs = len(self.inputs)
+        self.fuse_layers = True  # run Conv2D(relu) + MaxPooling2D(2) pairs as one op (models/fusion.py)
         self._inputs_keep_int = [t.dtype.kind in "iu" for t in self.inputs]
         self.built = True
         self._output_shape = map_structure(lambda t: t.shape, outputs)
@@ -125,15 +127,47 @@ class Functional(Model):
         def lookup(t: Any) -> Any:
             return values[id(t)] if isinstance(t, SymbolicTensor) else t
 
+        fused_pools, fused_convs = self._fusion_plan() if self.fuse_layers else ({}, set())
         for node in self._nodes:
-            if isinstance(node.layer, InputLayer):
+            if isinstance(node.layer, InputLayer) or id(node) in fused_convs:
                 continue
-            args = map_structure(lookup, node.call_args)
-            kwargs = map_structure(lookup, node.call_kwargs)
-            out = node.layer(*args, training=training, **kwargs)
+            conv_node = fused_pools.get(id(node))
+            if conv_node is not None:
+                # Conv2D(relu) -> MaxPooling2D(2) in one op (models/fusion.py); same values and gradients.
+                out = fusion.conv_relu_max_pool(conv_node.layer, node.layer, lookup(conv_node.call_args[0]))
+            else:
+                args = map_structure(lookup, node.call_args)
+                kwargs = map_structure(lookup, node.call_kwargs)
+                out = node.layer(*args, training=training, **kwargs)
             for sym, val in zip(node.outputs, flatten(out)):
                 values[id(sym)] = val
         return map_structure(lambda t: values[id(t)], self._outputs_structure)
+
+    def _fusion_plan(self) -> tuple[dict[int, Node], set[int]]:
+        """Pool nodes to run fused with the conv node feeding them (and those conv nodes, to skip).
+
+        A pair qualifies when the conv's output feeds only that pooling node and is not a model output.
+        """
+        plan = getattr(self, "_fusion_cache", None)
+        if plan is None:
+            uses: dict[int, int] = {}
+            for node in self._nodes:
+                for parent in node.parents:
+                    uses[id(parent)] = uses.get(id(parent), 0) + 1
+            outputs = {id(t) for t in self.outputs}
+            pools: dict[int, Node] = {}
+            for node in self._nodes:
+                args = node.call_args
+                if len(args) != 1 or node.call_kwargs or not isinstance(args[0], SymbolicTensor):
+                    continue
+                source = args[0]
+                conv_node = source.node
+                if (len(conv_node.outputs) == 1 and uses.get(id(source)) == 1 and id(source) not in outputs
+                        and len(conv_node.call_args) == 1 and not conv_node.call_kwargs
+                        and fusion.can_fuse(conv_node.layer, node.layer)):
+                    pools[id(node)] = conv_node
+            plan = self._fusion_cache = (pools, {id(n) for n in pools.values()})
+        return plan
 
     def _maybe_build(self, shapes: Any) -> None:
         self.built = True
