@@ -1,4 +1,5 @@
-"""Layer fusion in ``Sequential``: run ``Conv2D(activation="relu")`` + ``MaxPooling2D(2)`` as one op.
+"""Layer fusion in ``Sequential`` and Functional models: ``Conv2D(activation="relu")`` followed by
+``MaxPooling2D(2)`` runs as one op.
 
 The two layers stay two layers (weights, configs, ``summary()`` and saving are unchanged); only the
 computation is done in one pass by :func:`glassnet.engine.ops.fused.conv2d_relu_max_pool`, which

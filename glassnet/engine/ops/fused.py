@@ -13,7 +13,7 @@ backward, per chunk:  dp is passed only where p > 0 (a window whose max is 0 had
                       dx += col2im(dz W2^T), exactly as the convolution's own backward does.
 
 Only the pooled output (4x smaller) and three winner flags (1 byte each) are kept between the
-passes; the full-size activation never leaves the cache.  ``Sequential`` uses this op when a
+passes; the full-size activation never leaves the cache.  ``Sequential`` and Functional models use this op when a
 ``Conv2D(activation="relu")`` is followed by ``MaxPooling2D(2)``; the layers and their weights are
 unchanged, and the tests check the fused op against the unfused one and against PyTorch.
 """
