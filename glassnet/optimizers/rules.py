@@ -68,9 +68,10 @@ class Adam(Optimizer):
         if amsgrad:
             self._slot_names = ("momentum", "velocity", "velocity_hat")
 
-    def update(self, group: _Group, lr: Any, step: int) -> None:
-        p, g, tmp = group.params, group.grads, group.tmp
-        f = p.dtype.type
+    def _update_moments(self, group: _Group) -> tuple[Any, Any]:
+        """m += (1 - b1)(g - m);  v += (1 - b2)(g^2 - v), in place; return (m, v)."""
+        g, tmp = group.grads, group.tmp
+        f = g.dtype.type
         m, v = group.slots["momentum"], group.slots["velocity"]
         xp.subtract(g, m, out=tmp)
         tmp *= f(1 - self.beta_1)
@@ -79,6 +80,12 @@ class Adam(Optimizer):
         tmp -= v
         tmp *= f(1 - self.beta_2)
         v += tmp
+        return m, v
+
+    def update(self, group: _Group, lr: Any, step: int) -> None:
+        p, tmp = group.params, group.tmp
+        f = p.dtype.type
+        m, v = self._update_moments(group)
         if self.amsgrad:
             vhat = group.slots["velocity_hat"]
             xp.maximum(vhat, v, out=vhat)
@@ -269,17 +276,10 @@ class Nadam(Adam):
     def update(self, group: _Group, lr: Any, step: int) -> None:
         p, g, tmp = group.params, group.grads, group.tmp
         f = p.dtype.type
-        m, v = group.slots["momentum"], group.slots["velocity"]
         u_t, u_next = self._u(step), self._u(step + 1)
         prod_t = self._u_product(step)
         prod_next = prod_t * u_next
-        xp.subtract(g, m, out=tmp)
-        tmp *= f(1 - self.beta_1)
-        m += tmp
-        xp.multiply(g, g, out=tmp)
-        tmp -= v
-        tmp *= f(1 - self.beta_2)
-        v += tmp
+        m, v = self._update_moments(group)
         # denominator sqrt(v_hat) + eps, in tmp
         xp.multiply(v, f(1.0 / (1 - self.beta_2**step)), out=tmp)
         xp.sqrt(tmp, out=tmp)
