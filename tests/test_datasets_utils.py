@@ -150,3 +150,10 @@ def test_cli_rejects_bad_arguments() -> None:
     result = subprocess.run([sys.executable, "-m", "glassnet", "demo", "mnist", "--epochs", "0"], capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 2 and "--epochs" in result.stderr
+
+
+def test_allocator_tuning_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GLASSNET_NO_MALLOPT", "1")
+    assert keras.backend.tune_allocator() is False
+    monkeypatch.delenv("GLASSNET_NO_MALLOPT")
+    assert keras.backend.tune_allocator() is sys.platform.startswith("linux")
