@@ -338,6 +338,13 @@ class Layer:
         return self._output_shape
 
     @property
+    def input_shape(self) -> Any:
+        """The input shape the layer was built for, batch axis ``None`` (Keras 2's attribute)."""
+        if self._build_shape is None:
+            raise AttributeError(f"Layer '{self.name}' has not been built yet, so it has no input shape")
+        return self._build_shape
+
+    @property
     def input(self) -> Any:
         """The symbolic input of the layer's first use in a Functional graph."""
         if not self._inbound_nodes:

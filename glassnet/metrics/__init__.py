@@ -94,6 +94,8 @@ def get(identifier: Any) -> Metric:
     if isinstance(identifier, Metric):
         return identifier
     if isinstance(identifier, str):
+        if identifier not in _REGISTRY and identifier in _losses_registry():
+            return _loss_as_metric(identifier)
         cls = _REGISTRY.get(identifier, "metric")
         metric = cls()
         if identifier.lower() in ("mse", "mae", "rmse"):
@@ -135,3 +137,22 @@ __all__ = [
     "fbeta_score", "format_confusion_matrix", "precision_recall_curve", "precision_recall_fscore_support",
     "precision_score", "recall_score", "roc_auc_score", "roc_curve",
 ]
+
+
+def _losses_registry() -> Any:
+    from .. import losses
+
+    return losses._REGISTRY
+
+
+def _loss_as_metric(name: str) -> Metric:
+    """Any loss name works as a metric, as in Keras: the mean of its per-sample values over the epoch."""
+    from .. import losses
+
+    loss = losses.get(name)
+
+    def per_sample(y_true: Any, y_pred: Any) -> Any:
+        return loss.call(y_true, losses.as_tensor(y_pred))
+
+    per_sample.__name__ = name
+    return MeanMetricWrapper(per_sample, name=name)

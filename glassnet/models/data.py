@@ -25,6 +25,13 @@ def to_array_list(data: Any, name: str, names: list[str] | None = None,
     """Flatten ``data`` (an array, a list/tuple of arrays, or a dict keyed by ``names``) to arrays."""
     if data is None:
         raise ValueError(f"{name} is required")
+    if hasattr(data, "__next__") or (hasattr(data, "__getitem__") and hasattr(data, "__len__")
+                                     and not isinstance(data, (list, tuple, dict)) and not hasattr(data, "shape")):
+        raise TypeError(
+            f"{name} is a {type(data).__name__} (a generator or Sequence of batches); glassnet's fit, evaluate and "
+            "predict take arrays (or lists/dicts of arrays). Collect the batches first, e.g. "
+            "x = np.concatenate([xb for xb, _ in batches]), or write the loop with keras.GradientTape."
+        )
     if isinstance(data, dict):
         if names is None:
             raise ValueError(f"{name} was given as a dict, but this model's {name} are not named")

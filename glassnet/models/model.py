@@ -21,10 +21,15 @@ class Model(Trainer, Layer):
     """
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "Model":
-        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
-            from .functional import Functional
+        from .functional import Functional
 
+        functional_args = "inputs" in kwargs or "outputs" in kwargs or (args and _looks_symbolic(args[0]))
+        if cls is Model and (args or functional_args):
             return object.__new__(Functional)
+        if functional_args and not issubclass(cls, Functional) and cls.__name__ != "Sequential":
+            # Keras: a subclass of Model called with (inputs, outputs) is a Functional model that keeps the
+            # subclass's own methods.
+            return object.__new__(_functional_subclass(cls))
         return object.__new__(cls)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -152,3 +157,22 @@ class Model(Trainer, Layer):
     def __reduce__(self) -> Any:
         raise TypeError("glassnet models are not pickled (a pickle can run code when loaded); use "
                         "model.save('model.keras') or model.save_weights(...)")
+
+
+_FUNCTIONAL_SUBCLASSES: dict[type, type] = {}
+
+
+def _looks_symbolic(value: Any) -> bool:
+    from .symbolic import SymbolicTensor, flatten
+
+    return any(isinstance(t, SymbolicTensor) for t in flatten(value))
+
+
+def _functional_subclass(cls: type) -> type:
+    """``cls`` with Functional's graph behaviour mixed in (cached per class)."""
+    from .functional import Functional
+
+    made = _FUNCTIONAL_SUBCLASSES.get(cls)
+    if made is None:
+        made = _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, Functional), {"__module__": cls.__module__})
+    return made

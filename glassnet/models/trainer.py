@@ -102,6 +102,17 @@ class Trainer:
                       zip(group.metrics, group.pending + [""] * len(group.metrics))]
         return names
 
+    def _refuse_custom_steps(self, what: str) -> None:
+        # Keras lets a subclass override train_step/test_step; glassnet's loop does not call them yet,
+        # and silently ignoring user code would be worse than saying so.
+        hook = {"fit": "train_step", "evaluate": "test_step", "predict": "predict_step"}[what]
+        if hasattr(type(self), hook):
+            raise NotImplementedError(
+                f"{type(self).__name__} overrides {hook}(), which glassnet's {what}() does not call. Write the "
+                "step as a loop with keras.GradientTape (see examples/gradient_tape.py), or override call() and "
+                "let fit() do the rest."
+            )
+
     def _assert_compiled(self, what: str) -> None:
         if not getattr(self, "compiled", False) or getattr(self, "optimizer", None) is None:
             raise RuntimeError(f"You must call compile() before {what}(): e.g. "
@@ -276,6 +287,7 @@ class Trainer:
             Limit the batches per epoch.
         """
         self._assert_compiled("fit")
+        self._refuse_custom_steps("fit")
         batch_size = _check_batch_size(batch_size)
         if not isinstance(epochs, int) or epochs < 0:
             raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
@@ -396,6 +408,7 @@ class Trainer:
                  return_dict: bool = False) -> Any:
         """Loss and metrics on ``(x, y)``: a scalar, a list ``[loss, *metrics]`` or a dict."""
         self._assert_compiled("evaluate")
+        self._refuse_custom_steps("evaluate")
         batch_size = _check_batch_size(batch_size)
         verbose = 1 if verbose == "auto" else int(verbose)
         xs, ys, sws = self._prepare_xy(x, y, sample_weight, "evaluate")
@@ -424,6 +437,7 @@ class Trainer:
     def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto", steps: int | None = None,
                 callbacks: list[Any] | None = None) -> Any:
         """Model outputs for ``x`` as NumPy arrays, computed in batches (inference mode)."""
+        self._refuse_custom_steps("predict")
         batch_size = _check_batch_size(batch_size)
         verbose = 1 if verbose == "auto" else int(verbose)
         xs = data.to_array_list(x, "x", self._input_names(), int_ok=self._input_keeps_int())

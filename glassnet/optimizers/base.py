@@ -278,6 +278,7 @@ class Optimizer:
             "learning_rate": schedules.serialize(lr) if isinstance(lr, schedules.LearningRateSchedule) else lr,
             "weight_decay": self.weight_decay, "clipnorm": self.clipnorm, "clipvalue": self.clipvalue,
             "global_clipnorm": self.global_clipnorm,
+            **({"decay": self.decay} if self.decay else {}),  # Keras 2's time-based decay, when used
         }
 
     @classmethod

@@ -78,7 +78,9 @@ def relu(x: Any) -> Tensor:
     """f(z) = max(z, 0);   f'(z) = 1 if z > 0 else 0."""
     x = as_tensor(x)
     positive = x.data > 0
-    return record(x.data * positive, (x,), lambda g: (g * positive,))
+    out = x.data * positive
+    out += 0  # z * 0 is -0.0 for negative z; adding 0 prints (and stores) a plain 0.0
+    return record(out, (x,), lambda g: (g * positive,))
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.2) -> Tensor:
