@@ -12,6 +12,7 @@ from . import (
     activations,
     backend,
     callbacks,
+    constraints,
     datasets,  # noqa: E402  (after models: datasets has no dependencies on them, kept last)
     initializers,
     layers,
@@ -45,7 +46,7 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "Functional", "GradientTape", "Input", "Layer", "Model", "Sequential", "Tensor", "Variable", "activations",
-    "backend", "callbacks", "clear_session", "datasets", "floatx", "initializers", "layers", "losses", "metrics",
+    "backend", "callbacks", "clear_session", "constraints", "datasets", "floatx", "initializers", "layers", "losses", "metrics",
     "models", "ops", "optimizers", "register_keras_serializable", "regularizers", "saving", "set_floatx", "utils",
     "model_selection", "plotting",
 ]

@@ -197,7 +197,7 @@ class Variable(Tensor):
     place, so views kept by an optimizer stay valid.
     """
 
-    __slots__ = ("trainable", "regularizer", "path")
+    __slots__ = ("trainable", "regularizer", "constraint", "path")
 
     def __init__(
         self,
@@ -210,6 +210,7 @@ class Variable(Tensor):
         super().__init__(arr, requires_grad=trainable, name=name)
         self.trainable = trainable
         self.regularizer = None
+        self.constraint = None  # applied by the optimizer after each update (glassnet.constraints)
         self.path = name
 
     def assign(self, value: Any) -> None:

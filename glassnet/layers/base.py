@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import backend
+from .. import constraints as _constraints
 from .. import initializers as _initializers
 from .. import regularizers as _regularizers
 from ..engine.tensor import Tensor, Variable, as_tensor
@@ -159,6 +160,7 @@ class Layer:
         var = Variable(init(shape, dtype=dtype), trainable=trainable, name=name, dtype=dtype)
         var.path = f"{self.name}/{name}" if name else self.name
         var.regularizer = _regularizers.get(regularizer)
+        var.constraint = _constraints.get(constraint)
         self._variables.append(var)
         return var
 

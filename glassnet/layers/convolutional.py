@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import activations as _activations
+from .. import constraints as _constraints
 from .. import initializers as _initializers
 from .. import regularizers as _regularizers
 from ..engine.ops import conv as _conv
@@ -81,6 +82,8 @@ class _Conv(Layer):
         self.kernel_regularizer = _regularizers.get(kernel_regularizer)
         self.bias_regularizer = _regularizers.get(bias_regularizer)
         self.activity_regularizer = _regularizers.get(activity_regularizer)
+        self.kernel_constraint = _constraints.get(kernel_constraint)
+        self.bias_constraint = _constraints.get(bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def _kernel_shape(self, channels: int) -> tuple[int, ...]:
@@ -96,9 +99,11 @@ class _Conv(Layer):
                 f"got input shape {input_shape}"
             )
         self.kernel = self.add_weight(self._kernel_shape(channels), self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, name="kernel")
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
+                                      name="kernel")
         self.bias = (self.add_weight((self.filters,), self.bias_initializer,
-                                     regularizer=self.bias_regularizer, name="bias") if self.use_bias else None)
+                                     regularizer=self.bias_regularizer, constraint=self.bias_constraint,
+                                     name="bias") if self.use_bias else None)
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: channels})
         self.built = True
 
@@ -135,6 +140,8 @@ class _Conv(Layer):
             "kernel_regularizer": _regularizers.serialize(self.kernel_regularizer),
             "bias_regularizer": _regularizers.serialize(self.bias_regularizer),
             "activity_regularizer": _regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": _constraints.serialize(self.kernel_constraint),
+            "bias_constraint": _constraints.serialize(self.bias_constraint),
         }
 
 

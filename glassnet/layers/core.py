@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import activations as _activations
+from .. import constraints as _constraints
 from .. import initializers as _initializers
 from .. import regularizers as _regularizers
 from ..engine.ops import nn
@@ -55,6 +56,8 @@ class Dense(Layer):
         self.kernel_regularizer = _regularizers.get(kernel_regularizer)
         self.bias_regularizer = _regularizers.get(bias_regularizer)
         self.activity_regularizer = _regularizers.get(activity_regularizer)
+        self.kernel_constraint = _constraints.get(kernel_constraint)
+        self.bias_constraint = _constraints.get(bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape: Any) -> None:
@@ -64,9 +67,11 @@ class Dense(Layer):
         if fan_in is None:
             raise ValueError(f"Dense '{self.name}': the last axis of the input must be known, got {input_shape}")
         self.kernel = self.add_weight((fan_in, self.units), self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, name="kernel")
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
+                                      name="kernel")
         self.bias = (self.add_weight((self.units,), self.bias_initializer,
-                                     regularizer=self.bias_regularizer, name="bias")
+                                     regularizer=self.bias_regularizer, constraint=self.bias_constraint,
+                                     name="bias")
                      if self.use_bias else None)
         self.input_spec = InputSpec(min_ndim=2, axes={-1: fan_in})
         self.built = True
@@ -90,6 +95,8 @@ class Dense(Layer):
             "kernel_regularizer": _regularizers.serialize(self.kernel_regularizer),
             "bias_regularizer": _regularizers.serialize(self.bias_regularizer),
             "activity_regularizer": _regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": _constraints.serialize(self.kernel_constraint),
+            "bias_constraint": _constraints.serialize(self.bias_constraint),
         }
 
 

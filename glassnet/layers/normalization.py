@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import constraints as _constraints
 from .. import initializers as _initializers
 from .. import regularizers as _regularizers
 from ..engine.ops import conv as _conv
@@ -68,6 +69,8 @@ class BatchNormalization(Layer):
         self.moving_variance_initializer = _initializers.get(moving_variance_initializer)
         self.beta_regularizer = _regularizers.get(beta_regularizer)
         self.gamma_regularizer = _regularizers.get(gamma_regularizer)
+        self.beta_constraint = _constraints.get(beta_constraint)
+        self.gamma_constraint = _constraints.get(gamma_constraint)
 
     def build(self, input_shape: Any) -> None:
         if not isinstance(input_shape, tuple):
@@ -83,8 +86,10 @@ class BatchNormalization(Layer):
             raise ValueError(f"BatchNormalization '{self.name}': axis {self.axis} of {input_shape} must be known")
         shape = (size,)
         self.gamma = (self.add_weight(shape, self.gamma_initializer, regularizer=self.gamma_regularizer,
+                                      constraint=self.gamma_constraint,
                                       name="gamma") if self.scale else None)
         self.beta = (self.add_weight(shape, self.beta_initializer, regularizer=self.beta_regularizer,
+                                     constraint=self.beta_constraint,
                                      name="beta") if self.center else None)
         self.moving_mean = self.add_weight(shape, self.moving_mean_initializer, trainable=False, name="moving_mean")
         self.moving_variance = self.add_weight(shape, self.moving_variance_initializer, trainable=False,
@@ -117,5 +122,7 @@ class BatchNormalization(Layer):
             "moving_mean_initializer": _initializers.serialize(self.moving_mean_initializer),
             "moving_variance_initializer": _initializers.serialize(self.moving_variance_initializer),
             "beta_regularizer": _regularizers.serialize(self.beta_regularizer),
+            "beta_constraint": _constraints.serialize(self.beta_constraint),
+            "gamma_constraint": _constraints.serialize(self.gamma_constraint),
             "gamma_regularizer": _regularizers.serialize(self.gamma_regularizer),
         }

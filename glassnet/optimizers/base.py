@@ -179,6 +179,9 @@ class Optimizer:
             if self.weight_decay:
                 group.params -= dtype(lr * self.weight_decay) * group.params
             self.update(group, dtype(lr), self.iterations + 1)
+            for var in group.variables:  # constraints project the updated weights, as in Keras
+                if var.constraint is not None:
+                    var.data[...] = var.constraint(var.data)
         self.iterations += 1
 
     def _repack(self, variables: list[Variable]) -> None:
