@@ -70,3 +70,14 @@ def test_keras2_decay_and_input_shape() -> None:
     assert opt.learning_rate == pytest.approx(0.1 / (1 + 0.5 * 2))
     model = keras.Sequential([layers.Dense(3, input_dim=4)])
     assert model.layers[0].input_shape == (None, 4)
+
+
+def test_clone_model_has_the_architecture_and_new_weights() -> None:
+    inputs = keras.Input(shape=(3,))
+    model = keras.Model(inputs, layers.Dense(2, activation="relu")(layers.Dense(4)(inputs)))
+    clone = keras.models.clone_model(model)
+    assert [w.shape for w in clone.get_weights()] == [w.shape for w in model.get_weights()]
+    assert not np.allclose(clone.get_weights()[0], model.get_weights()[0])
+    clone.set_weights(model.get_weights())
+    x = np.random.default_rng(0).normal(size=(5, 3)).astype("float32")
+    np.testing.assert_array_equal(clone.predict(x, verbose=0), model.predict(x, verbose=0))

@@ -29,7 +29,7 @@ def double_it(x):
 # only need these get covered automatically.
 EXAMPLE_ARGS = {"units": 3, "filters": 2, "kernel_size": 3, "pool_size": 2, "rate": 0.25, "activation": "tanh",
                 "function": double_it, "target_shape": (3, 2), "input_dim": 10, "output_dim": 3, "size": 2,
-                "padding": 1, "cropping": 1, "n": 2, "dims": (1,), "axis": -1}
+                "padding": 1, "cropping": 1, "n": 2, "dims": (1,), "axis": -1, "scale": 0.5}
 # Candidate inputs, tried in order until the layer accepts one: a vector, an image, a sequence, two vectors.
 CANDIDATE_SHAPES = [(6,), (7, 7, 2), (6, 4), [(6,), (6,)]]
 SKIP = {"Layer", "InputLayer"}  # abstract base and the Input placeholder (covered by every model test)

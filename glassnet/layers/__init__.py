@@ -3,7 +3,7 @@
 from ..models.symbolic import Input, InputLayer
 from .base import InputSpec, Layer
 from .convolutional import Conv1D, Conv2D, Conv2DTranspose, Convolution1D, Convolution2D, Convolution2DTranspose
-from .core import Activation, Dense, Lambda, LeakyReLU, ReLU, Softmax
+from .core import ELU, Activation, Dense, Lambda, LeakyReLU, PReLU, ReLU, Softmax
 from .merge import (
                     Add,
                     Average,
@@ -37,11 +37,13 @@ from .pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
+from .preprocessing import Normalization, Rescaling
 from .regularization import Dropout
 from .reshaping import Flatten, Reshape
 from .spatial import Cropping2D, UpSampling2D, ZeroPadding2D
 
 __all__ = [
+    "ELU", "Normalization", "PReLU", "Rescaling",
     "Activation", "Add", "Average", "Concatenate", "Dense", "Dropout", "Flatten", "Input", "InputLayer",
     "InputSpec", "Lambda", "Layer", "LeakyReLU", "Maximum", "Minimum", "Multiply", "ReLU", "Reshape",
     "Softmax", "Subtract", "add", "average", "concatenate", "multiply", "subtract",

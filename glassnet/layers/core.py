@@ -191,3 +191,49 @@ class Lambda(Layer):
                                  "decorate it with @register_keras_serializable() or pass custom_objects")
             config["function"] = fn
         return cls(**config)
+
+
+class ELU(Layer):
+    """ELU as a layer: z if z > 0 else alpha (e^z - 1)."""
+
+    def __init__(self, alpha: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.alpha = float(alpha)
+
+    def call(self, inputs: Any) -> Any:
+        return nn.elu(inputs, self.alpha)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "alpha": self.alpha}
+
+
+class PReLU(Layer):
+    """Parametric ReLU: z if z > 0 else a z, with a learned slope ``a`` per feature (last axis)."""
+
+    def __init__(self, alpha_initializer: Any = "zeros", alpha_regularizer: Any = None, alpha_constraint: Any = None,
+                 shared_axes: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.alpha_initializer = _initializers.get(alpha_initializer)
+        self.alpha_regularizer = _regularizers.get(alpha_regularizer)
+        self.alpha_constraint = _constraints.get(alpha_constraint)
+        self.shared_axes = None if shared_axes is None else tuple(
+            [shared_axes] if isinstance(shared_axes, int) else shared_axes)
+
+    def build(self, input_shape: Any) -> None:
+        shape = list(input_shape[1:])
+        for ax in self.shared_axes or ():
+            shape[ax - 1] = 1
+        self.alpha = self.add_weight(tuple(shape), self.alpha_initializer, regularizer=self.alpha_regularizer,
+                                     constraint=self.alpha_constraint, name="alpha")
+        self.built = True
+
+    def call(self, inputs: Any) -> Any:
+        from ..engine.ops import math as m
+
+        # f(z) = max(z, 0) + a min(z, 0): each part differentiable, dC/da = sum of delta * min(z, 0)
+        return m.add(nn.relu(inputs), m.multiply(self.alpha, m.minimum(inputs, 0.0)))
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "alpha_initializer": _initializers.serialize(self.alpha_initializer),
+                "alpha_regularizer": _regularizers.serialize(self.alpha_regularizer),
+                "alpha_constraint": _constraints.serialize(self.alpha_constraint), "shared_axes": self.shared_axes}

@@ -1,0 +1,94 @@
+"""Preprocessing layers: Rescaling (x * scale + offset) and Normalization (learned from data by ``adapt``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..engine.ops import math as m
+from ..engine.tensor import Tensor
+from .base import Layer
+
+
+class Rescaling(Layer):
+    """``output = inputs * scale + offset``, e.g. ``Rescaling(1.0 / 255)`` for 8-bit images."""
+
+    def __init__(self, scale: float, offset: float = 0.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scale, self.offset = float(scale), float(offset)
+
+    def call(self, inputs: Any) -> Any:
+        out = m.multiply(inputs, self.scale)
+        return m.add(out, self.offset) if self.offset else out
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "scale": self.scale, "offset": self.offset}
+
+
+class Normalization(Layer):
+    """Standardise features: ``(x - mean) / sqrt(variance)``, per feature along ``axis``.
+
+    Call :meth:`adapt` on training data first (or pass ``mean`` and ``variance``); the statistics
+    are non-trainable weights, saved with the model.  ``invert=True`` maps back.
+    """
+
+    def __init__(self, axis: int | None = -1, mean: Any = None, variance: Any = None, invert: bool = False,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.axis = axis
+        self.invert = invert
+        self._given = None if mean is None else (np.asarray(mean), np.asarray(variance))
+        if (mean is None) != (variance is None):
+            raise ValueError(f"Normalization '{self.name}': pass both mean and variance, or neither")
+
+    def build(self, input_shape: Any) -> None:
+        shape = self._stat_shape(input_shape)
+        self.mean = self.add_weight(shape, "zeros", trainable=False, name="mean")
+        self.variance = self.add_weight(shape, "ones", trainable=False, name="variance")
+        self.count = self.add_weight((), "zeros", trainable=False, name="count", dtype="int64")
+        if self._given is not None:
+            self.mean.assign(np.broadcast_to(self._given[0], shape))
+            self.variance.assign(np.broadcast_to(self._given[1], shape))
+        self.built = True
+
+    def _stat_shape(self, input_shape: Any) -> tuple[int, ...]:
+        if self.axis is None:
+            return ()
+        ax = self.axis % len(input_shape)
+        size = input_shape[ax]
+        if size is None:
+            raise ValueError(f"Normalization '{self.name}': axis {self.axis} of {input_shape} must be known")
+        return (int(size),)
+
+    def adapt(self, data: Any) -> None:
+        """Compute the mean and variance of ``data`` (an array with the batch axis first)."""
+        arr = np.asarray(getattr(data, "data", data), dtype=np.float64)
+        if arr.ndim == 1:
+            arr = arr[:, None]
+        if not np.isfinite(arr).all():
+            raise ValueError(f"Normalization '{self.name}'.adapt: the data contains NaN or infinite values")
+        if not self.built:
+            self._maybe_build((None,) + arr.shape[1:])
+        reduce = tuple(i for i in range(arr.ndim) if self.axis is None or i != self.axis % arr.ndim)
+        self.mean.assign(arr.mean(axis=reduce).reshape(self.mean.shape))
+        self.variance.assign(arr.var(axis=reduce).reshape(self.variance.shape))
+        self.count.assign(np.asarray(arr.shape[0], dtype=np.int64))
+
+    def call(self, inputs: Any) -> Any:
+        shape = self._broadcast_shape(inputs.ndim)
+        mean = Tensor(self.mean.data.reshape(shape).astype(inputs.dtype))
+        std = Tensor(np.sqrt(np.maximum(self.variance.data, 1e-7)).reshape(shape).astype(inputs.dtype))
+        if self.invert:
+            return m.add(m.multiply(inputs, std), mean)
+        return m.divide(m.subtract(inputs, mean), std)
+
+    def _broadcast_shape(self, ndim: int) -> tuple[int, ...]:
+        if self.axis is None:
+            return ()
+        shape = [1] * ndim
+        shape[self.axis % ndim] = -1
+        return tuple(shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "axis": self.axis, "invert": self.invert}
