@@ -284,6 +284,46 @@ def poisson(y_true: Any, y_pred: Any) -> Tensor:
     return m.mean(m.subtract(y_pred, m.multiply(y_true, m.log(m.add(y_pred, backend.epsilon())))), axis=-1)
 
 
+
+def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> Tensor:
+    """mean((log(1 + max(y_hat, eps)) - log(1 + max(y, eps)))^2) per sample."""
+    y_pred = as_tensor(y_pred)
+    y_true = _match_rank(_as_target(y_true, y_pred), y_pred, "mean_squared_logarithmic_error")
+    eps = backend.epsilon()
+    first = m.log1p(m.maximum(y_pred, eps))
+    second = Tensor(xp.log1p(xp.maximum(y_true.data, eps)))
+    return m.mean(m.square(m.subtract(first, second)), axis=-1)
+
+
+def squared_hinge(y_true: Any, y_pred: Any) -> Tensor:
+    """mean(max(1 - y y_hat, 0)^2) with labels in {-1, 1} (0/1 labels are mapped to -1/1)."""
+    y_pred = as_tensor(y_pred)
+    y_true = _match_rank(_as_target(y_true, y_pred), y_pred, "squared_hinge")
+    t = y_true.data
+    if xp.all((t == 0) | (t == 1)):
+        t = 2 * t - 1
+    return m.mean(m.square(m.maximum(m.subtract(1.0, m.multiply(Tensor(t), y_pred)), 0.0)), axis=-1)
+
+
+def categorical_hinge(y_true: Any, y_pred: Any) -> Tensor:
+    """max(0, 1 + max_{wrong} y_hat - y_hat[true]) with one-hot labels."""
+    y_pred = as_tensor(y_pred)
+    y_true = _match_rank(_as_target(y_true, y_pred), y_pred, "categorical_hinge")
+    positive = m.sum(m.multiply(y_true, y_pred), axis=-1)
+    negative = m.max(m.multiply(m.subtract(1.0, y_true), y_pred), axis=-1)
+    return m.maximum(m.add(m.subtract(negative, positive), 1.0), 0.0)
+
+
+def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Tensor:
+    """-cos(y, y_hat) along ``axis`` (so minimising it aligns the vectors), as Keras' loss."""
+    y_pred = as_tensor(y_pred)
+    y_true = _match_rank(_as_target(y_true, y_pred), y_pred, "cosine_similarity")
+
+    def unit(t: Tensor) -> Tensor:
+        return m.divide(t, m.sqrt(m.maximum(m.sum(m.square(t), axis=axis, keepdims=True), 1e-12)))
+
+    return m.negative(m.sum(m.multiply(unit(y_true), unit(y_pred)), axis=axis))
+
 # --- loss classes --------------------------------------------------------------------------------
 class LossFunctionWrapper(Loss):
     """A loss object around a per-sample loss function ``fn(y_true, y_pred, **kwargs)``."""
@@ -355,6 +395,11 @@ SparseCategoricalCrossentropy = _loss_class(
 Hinge = _loss_class("Hinge", hinge, "Hinge loss for labels in {-1, 1}.")
 KLDivergence = _loss_class("KLDivergence", kl_divergence, "Kullback-Leibler divergence.")
 Poisson = _loss_class("Poisson", poisson, "Poisson loss.")
+MeanSquaredLogarithmicError = _loss_class("MeanSquaredLogarithmicError", mean_squared_logarithmic_error,
+                                          "Mean squared error of log(1 + x).")
+SquaredHinge = _loss_class("SquaredHinge", squared_hinge, "Squared hinge loss for labels in {-1, 1}.")
+CategoricalHinge = _loss_class("CategoricalHinge", categorical_hinge, "Hinge loss for one-hot labels.")
+CosineSimilarity = _loss_class("CosineSimilarity", cosine_similarity, "Negative cosine similarity.", axis=-1)
 
 for _cls, _fn, _aliases in [
     (MeanSquaredError, mean_squared_error, ("mse", "MSE")),
@@ -368,6 +413,10 @@ for _cls, _fn, _aliases in [
     (Hinge, hinge, ()),
     (KLDivergence, kl_divergence, ("kld", "KLD", "kullback_leibler_divergence")),
     (Poisson, poisson, ()),
+    (MeanSquaredLogarithmicError, mean_squared_logarithmic_error, ("msle", "MSLE")),
+    (SquaredHinge, squared_hinge, ()),
+    (CategoricalHinge, categorical_hinge, ()),
+    (CosineSimilarity, cosine_similarity, ()),
 ]:
     _REGISTRY.add(_cls, _cls.__name__, _fn.__name__, *_aliases)
 
@@ -376,6 +425,7 @@ mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
 mape = MAPE = mean_absolute_percentage_error
 kld = KLD = kl_divergence
+msle = MSLE = mean_squared_logarithmic_error
 
 
 def get(identifier: Any) -> Loss:

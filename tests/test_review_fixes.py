@@ -81,3 +81,20 @@ def test_clone_model_has_the_architecture_and_new_weights() -> None:
     clone.set_weights(model.get_weights())
     x = np.random.default_rng(0).normal(size=(5, 3)).astype("float32")
     np.testing.assert_array_equal(clone.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_keras2_import_paths_and_legacy_optimizers() -> None:
+    from glassnet.utils.np_utils import to_categorical
+
+    assert to_categorical([1], 2).tolist() == [[0.0, 1.0]]
+    assert keras.optimizers.legacy.Adam is keras.optimizers.Adam
+
+
+def test_fashion_mnist_reads_local_idx_files_and_explains_when_missing(tmp_path) -> None:
+    import shutil
+
+    with pytest.raises(keras.datasets.mnist.DatasetError, match="not bundled"):
+        keras.datasets.fashion_mnist.load_data()
+    shutil.copytree(keras.datasets.mnist.DATA_DIR, tmp_path / "f")  # same IDX layout
+    (x, y), (xt, yt) = keras.datasets.fashion_mnist.load_data(path=tmp_path / "f")
+    assert x.shape == (60000, 28, 28) and yt.shape == (10000,)

@@ -1,5 +1,5 @@
 """Datasets bundled with glassnet (``keras.datasets.mnist.load_data()``), offline."""
 
-from . import mnist
+from . import fashion_mnist, mnist
 
-__all__ = ["mnist"]
+__all__ = ["fashion_mnist", "mnist"]

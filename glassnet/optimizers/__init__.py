@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..registry import Registry
-from . import schedules
+from . import legacy, schedules
 from .base import Optimizer
 from .rules import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop
 
@@ -38,5 +38,5 @@ def names() -> list[str]:
     return _REGISTRY.names()
 
 
-__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam", "Optimizer", "RMSprop", "get",
+__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam", "Optimizer", "RMSprop", "get", "legacy",
            "schedules", "serialize"]

@@ -413,6 +413,14 @@ _loss_sample("kld", losses.KLDivergence, _SOFT_T, _PROB_P,
              lambda y, p: F.kl_div(torch.log(p.clamp(1e-7, 1)), y.clamp(1e-7, 1), reduction="none").sum(-1))
 _loss_sample("poisson", losses.Poisson, lambda rng: rng.poisson(2.0, (4, 3)).astype(np.float64), P(4, 3),
              lambda y, p: F.poisson_nll_loss(p, y, log_input=False, eps=1e-7, reduction="none").mean(-1))
+_loss_sample("msle", losses.MeanSquaredLogarithmicError, P(4, 3), P(4, 3),
+             lambda y, p: ((torch.log1p(p) - torch.log1p(y)) ** 2).mean(-1))
+_loss_sample("squared_hinge", losses.SquaredHinge, _BIN_T, lambda rng: away(rng, 4, 3) * 1.5,
+             lambda y, p: (torch.clamp(1 - (2 * y - 1) * p, min=0) ** 2).mean(-1))
+_loss_sample("categorical_hinge", losses.CategoricalHinge, _ONEHOT_T, lambda rng: away(rng, 4, 3) * 0.3,
+             lambda y, p: torch.clamp(((1 - y) * p).max(-1).values - (y * p).sum(-1) + 1, min=0))
+_loss_sample("cosine_similarity", losses.CosineSimilarity, A(4, 3), A(4, 3),
+             lambda y, p: -F.cosine_similarity(y, p, dim=-1, eps=1e-12))
 
 
 # --- issue-2 layers ------------------------------------------------------------------------------------------
