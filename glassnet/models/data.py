@@ -28,9 +28,9 @@ def to_array_list(data: Any, name: str, names: list[str] | None = None,
     if hasattr(data, "__next__") or (hasattr(data, "__getitem__") and hasattr(data, "__len__")
                                      and not isinstance(data, (list, tuple, dict)) and not hasattr(data, "shape")):
         raise TypeError(
-            f"{name} is a {type(data).__name__} (a generator or Sequence of batches); glassnet's fit, evaluate and "
-            "predict take arrays (or lists/dicts of arrays). Collect the batches first, e.g. "
-            "x = np.concatenate([xb for xb, _ in batches]), or write the loop with keras.GradientTape."
+            f"{name} is a {type(data).__name__} (a generator or Sequence of batches), which only fit, evaluate "
+            "and predict accept (as their x, with the labels inside the batches); here pass arrays (or lists/dicts "
+            "of arrays)."
         )
     if isinstance(data, dict):
         if names is None:
@@ -161,3 +161,68 @@ def class_weights_to_sample_weights(y: np.ndarray, class_weight: dict[int, float
         if 0 <= int(cls) < len(lookup):
             lookup[int(cls)] = w
     return lookup[labels]
+
+
+# --- batch sources: generators and Sequence-like objects -------------------------------------------
+def is_batch_source(value: Any) -> bool:
+    """A Python iterator/generator of batches, or a Sequence-like object (``len`` and ``[i]``) of batches."""
+    if hasattr(value, "__next__"):
+        return True
+    return (hasattr(value, "__getitem__") and hasattr(value, "__len__") and not hasattr(value, "shape")
+            and not isinstance(value, (list, tuple, dict, str, bytes)))
+
+
+def split_batch(batch: Any, where: str) -> tuple[Any, Any, Any]:
+    """A source's batch as (x, y, sample_weight): it may be ``(x, y)``, ``(x, y, sw)`` or ``(x,)``/``x``."""
+    if isinstance(batch, tuple):
+        if len(batch) == 1:
+            return batch[0], None, None
+        if len(batch) == 2:
+            return batch[0], batch[1], None
+        if len(batch) == 3:
+            return batch
+        raise ValueError(f"{where}: a batch must be (x,), (x, y) or (x, y, sample_weight); got a tuple of {len(batch)}")
+    return batch, None, None
+
+
+class BatchSource:
+    """Batches drawn from a generator (consumed across epochs) or a Sequence (re-read every epoch)."""
+
+    def __init__(self, source: Any, where: str) -> None:
+        self.source, self.where = source, where
+        self.sized = not hasattr(source, "__next__")
+        self._pending: list[Any] = []
+
+    def __len__(self) -> int:
+        return len(self.source) if self.sized else 0
+
+    def peek(self) -> Any:
+        """The first batch, without losing it for training."""
+        if self.sized:
+            if len(self.source) == 0:
+                raise ValueError(f"{self.where}: the Sequence holds no batches")
+            return self.source[0]
+        if not self._pending:
+            try:
+                self._pending.append(next(self.source))
+            except StopIteration:
+                raise ValueError(f"{self.where}: the generator yielded no batches") from None
+        return self._pending[0]
+
+    def epoch(self, shuffle: bool, rng: Any) -> Any:
+        """Iterate the batches of one epoch (all of a Sequence, shuffled in order if asked)."""
+        if self.sized:
+            order = rng.permutation(len(self.source)) if shuffle else range(len(self.source))
+            for i in order:
+                yield self.source[int(i)]
+            if hasattr(self.source, "on_epoch_end"):
+                self.source.on_epoch_end()
+            return
+        while self._pending:
+            yield self._pending.pop(0)
+        while True:  # not "yield from": closing this epoch's iterator must not close the user's generator
+            try:
+                batch = next(self.source)
+            except StopIteration:
+                return
+            yield batch

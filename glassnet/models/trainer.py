@@ -11,6 +11,7 @@ One training step (``train_on_batch``) is the whole of back-propagation:
 
 from __future__ import annotations
 
+import itertools
 import math
 import signal
 import sys
@@ -292,14 +293,21 @@ class Trainer:
         if not isinstance(epochs, int) or epochs < 0:
             raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
         verbose = 1 if verbose == "auto" else int(verbose)
-        xs, ys, sws = self._prepare_xy(x, y, sample_weight, "fit")
+        if data.is_batch_source(x):
+            source = self._check_source(x, y, sample_weight, validation_split, "fit")
+            xs, ys, sws = self._source_batch(source.peek(), class_weight, "fit")
+        else:
+            source = None
+            xs, ys, sws = self._prepare_xy(x, y, sample_weight, "fit")
         if ys is None:
             raise ValueError("fit() needs labels: pass y (or a (x, y) tuple as validation_data)")
-        if class_weight is not None:
+        if class_weight is not None and source is None:
             cw = data.class_weights_to_sample_weights(ys[0], class_weight)
             sws = [cw * (sws[0] if sws else 1.0)] + (sws[1:] if sws else [])
-        val = None
-        if validation_data is not None:
+        val: Any = None
+        if validation_data is not None and data.is_batch_source(validation_data):
+            val = data.BatchSource(validation_data, "validation_data")
+        elif validation_data is not None:
             val = self._unpack_validation(validation_data)
         elif validation_split:
             (xs, ys, sws), (vx, vy, vsw) = data.split_for_validation([xs, ys, sws], validation_split)
@@ -312,10 +320,19 @@ class Trainer:
         n = len(xs[0])
         if n == 0:
             raise ValueError("fit() received 0 training samples")
-        steps = math.ceil(n / batch_size)
+        steps: int | None = math.ceil(n / batch_size) if source is None else (len(source) or None)
         if steps_per_epoch is not None:
-            steps = min(steps, int(steps_per_epoch))
+            steps = int(steps_per_epoch) if steps is None else min(steps, int(steps_per_epoch))
         self._ensure_built(xs)
+
+        def epoch_batches() -> Any:
+            if source is not None:
+                for batch in source.epoch(shuffle, rng):
+                    yield self._source_batch(batch, class_weight, "fit")
+                return
+            for idx in data.batch_indices(n, batch_size, shuffle, rng):
+                yield [a[idx] for a in xs], [a[idx] for a in ys], ([a[idx] for a in sws] if sws else None)
+
         history = History()
         cb_list = list(callbacks or [])
         if verbose:
@@ -337,14 +354,10 @@ class Trainer:
                 self._reset_trackers()
                 cbs.call("on_epoch_begin", epoch, {})
                 per_batch = cbs.wants("on_train_batch_end")
-                for step, idx in enumerate(data.batch_indices(n, batch_size, shuffle, rng)):
-                    if step >= steps:
-                        break
+                # islice stops before pulling a batch past the epoch's end (a generator would lose it)
+                for step, (bx, by, bw) in enumerate(itertools.islice(epoch_batches(), steps)):
                     if cbs.wants("on_train_batch_begin"):
                         cbs.call("on_train_batch_begin", step, {})
-                    bx = [a[idx] for a in xs]
-                    by = [a[idx] for a in ys]
-                    bw = [a[idx] for a in sws] if sws else None
                     self._train_step(bx, by, bw, weights)
                     if per_batch:
                         cbs.call("on_train_batch_end", step, self._results())
@@ -354,8 +367,11 @@ class Trainer:
                     raise KeyboardInterrupt
                 epoch_logs = self._results()
                 if val is not None and (epoch + 1 - initial_epoch) % validation_freq == 0:
-                    val_logs = self._evaluate_arrays(*val, validation_batch_size or batch_size,
-                                                     validation_steps)
+                    if isinstance(val, data.BatchSource):
+                        val_logs = self._evaluate_source(val, validation_steps)
+                    else:
+                        val_logs = self._evaluate_arrays(*val, validation_batch_size or batch_size,
+                                                         validation_steps)
                     epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 cbs.call("on_epoch_end", epoch, epoch_logs)
                 if self.stop_training:
@@ -373,6 +389,37 @@ class Trainer:
         self._penalty_sources = None  # the model may change after fit: walk the layers afresh next time
         history.interrupted = interrupted  # type: ignore[attr-defined]
         return history
+
+    def _check_source(self, x: Any, y: Any, sample_weight: Any, validation_split: float, where: str) -> Any:
+        """Wrap a generator/Sequence of batches; the labels must come from it, not from arguments."""
+        if y is not None or sample_weight is not None:
+            raise ValueError(f"{where}(): x is a generator/Sequence of batches, so y and sample_weight must come "
+                             "from its batches ((x, y) or (x, y, sample_weight)), not from arguments")
+        if validation_split:
+            raise ValueError(f"{where}(): validation_split needs arrays; with a generator/Sequence pass "
+                             "validation_data instead")
+        return data.BatchSource(x, where)
+
+    def _source_batch(self, batch: Any, class_weight: Any, where: str) -> tuple[list, list | None, list | None]:
+        bx, by, bw = data.split_batch(batch, where)
+        xs, ys, sws = self._prepare_xy(bx, by, bw, f"{where} batch")
+        if class_weight is not None and ys is not None:
+            cw = data.class_weights_to_sample_weights(ys[0], class_weight)
+            sws = [cw * (sws[0] if sws else 1.0)] + (sws[1:] if sws else [])
+        return xs, ys, sws
+
+    def _evaluate_source(self, source: Any, steps: int | None, cbs: Any = None) -> dict[str, float]:
+        self._reset_trackers()
+        for step, batch in enumerate(itertools.islice(source.epoch(False, backend.rng()), steps)):
+            if cbs is not None:
+                cbs.call("on_test_batch_begin", step, {})
+            xs, ys, sws = self._source_batch(batch, None, "evaluate")
+            if ys is None:
+                raise ValueError("evaluate: the batches need labels: yield (x, y) pairs")
+            self._test_step(xs, ys, sws)
+            if cbs is not None and cbs.wants("on_test_batch_end"):
+                cbs.call("on_test_batch_end", step, self._results())
+        return self._results()
 
     def _unpack_validation(self, validation_data: Any) -> tuple[list, list, list | None]:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
@@ -411,6 +458,16 @@ class Trainer:
         self._refuse_custom_steps("evaluate")
         batch_size = _check_batch_size(batch_size)
         verbose = 1 if verbose == "auto" else int(verbose)
+        if data.is_batch_source(x):
+            source = self._check_source(x, y, sample_weight, 0.0, "evaluate")
+            self._ensure_built(self._source_batch(source.peek(), None, "evaluate")[0])
+            cbs = CallbackList(([ProgbarLogger()] if verbose else []) + list(callbacks or []), self,
+                               {"verbose": verbose, "epochs": 1, "steps": steps or len(source) or None,
+                                "mode": "evaluate"})
+            cbs.call("on_test_begin", {})
+            logs = self._evaluate_source(source, steps, cbs)
+            cbs.call("on_test_end", logs)
+            return logs if return_dict else self._results(as_dict=False)
         xs, ys, sws = self._prepare_xy(x, y, sample_weight, "evaluate")
         if ys is None:
             raise ValueError("evaluate() needs labels y")
@@ -440,6 +497,8 @@ class Trainer:
         self._refuse_custom_steps("predict")
         batch_size = _check_batch_size(batch_size)
         verbose = 1 if verbose == "auto" else int(verbose)
+        if data.is_batch_source(x):
+            return self._predict_source(data.BatchSource(x, "predict"), steps, verbose, callbacks)
         xs = data.to_array_list(x, "x", self._input_names(), int_ok=self._input_keeps_int())
         self._check_input_count(xs)
         data.check_sample_counts({"x": xs})
@@ -464,6 +523,26 @@ class Trainer:
         cbs.call("on_predict_end", {})
         if not chunks:
             raise ValueError("predict() received 0 samples")
+        joined = [np.concatenate([c[i] for c in chunks], axis=0) for i in range(len(chunks[0]))]
+        return _restore_structure(structure, joined)
+
+    def _predict_source(self, source: Any, steps: int | None, verbose: int, callbacks: Any) -> Any:
+        """predict() over a generator/Sequence: the x of each batch (labels, if any, are ignored)."""
+        cbs = CallbackList(([ProgbarLogger()] if verbose else []) + list(callbacks or []), self,
+                           {"verbose": verbose, "epochs": 1, "steps": steps or len(source) or None})
+        cbs.call("on_predict_begin", {})
+        chunks: list[list[np.ndarray]] = []
+        structure: Any = None
+        for step, batch in enumerate(itertools.islice(source.epoch(False, backend.rng()), steps)):
+            bx = data.split_batch(batch, "predict")[0]
+            xs = data.to_array_list(bx, "predict batch x", self._input_names(), int_ok=self._input_keeps_int())
+            out = self(self._model_input(xs), training=False)
+            structure = out
+            chunks.append([backend.to_numpy(t.data if isinstance(t, Tensor) else t) for t in _flat_outputs(out)])
+            cbs.call("on_predict_batch_end", step, {})
+        cbs.call("on_predict_end", {})
+        if not chunks:
+            raise ValueError("predict() received no batches")
         joined = [np.concatenate([c[i] for c in chunks], axis=0) for i in range(len(chunks[0]))]
         return _restore_structure(structure, joined)
 
