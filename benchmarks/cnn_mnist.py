@@ -72,19 +72,10 @@ def load() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 def glassnet_model():
     import glassnet as gn
-    from glassnet import layers
+    from glassnet.demo import build_cnn  # the same "simple MNIST convnet" the demo trains
 
     gn.utils.set_random_seed(0)
-    model = gn.Sequential([
-        gn.Input(shape=(28, 28, 1)),
-        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=(2, 2)),
-        layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=(2, 2)),
-        layers.Flatten(),
-        layers.Dropout(0.5),
-        layers.Dense(10, activation="softmax"),
-    ])
+    model = build_cnn()
     model.compile(optimizer=gn.optimizers.Adam(0.001), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 

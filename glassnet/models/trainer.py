@@ -521,10 +521,7 @@ class Trainer:
             chunks.append([backend.to_numpy(t.data if isinstance(t, Tensor) else t) for t in flat])
             cbs.call("on_predict_batch_end", step, {})
         cbs.call("on_predict_end", {})
-        if not chunks:
-            raise ValueError("predict() received 0 samples")
-        joined = [np.concatenate([c[i] for c in chunks], axis=0) for i in range(len(chunks[0]))]
-        return _restore_structure(structure, joined)
+        return _join_predictions(chunks, structure, "predict() received 0 samples")
 
     def _predict_source(self, source: Any, steps: int | None, verbose: int, callbacks: Any) -> Any:
         """predict() over a generator/Sequence: the x of each batch (labels, if any, are ignored)."""
@@ -541,10 +538,7 @@ class Trainer:
             chunks.append([backend.to_numpy(t.data if isinstance(t, Tensor) else t) for t in _flat_outputs(out)])
             cbs.call("on_predict_batch_end", step, {})
         cbs.call("on_predict_end", {})
-        if not chunks:
-            raise ValueError("predict() received no batches")
-        joined = [np.concatenate([c[i] for c in chunks], axis=0) for i in range(len(chunks[0]))]
-        return _restore_structure(structure, joined)
+        return _join_predictions(chunks, structure, "predict() received no batches")
 
     def predict_on_batch(self, x: Any) -> Any:
         """Model outputs for one batch (no batching, no progress bar)."""
@@ -600,6 +594,14 @@ def _flat_outputs(out: Any) -> list[Any]:
     if isinstance(out, (list, tuple)):
         return list(out)
     return [out]
+
+
+def _join_predictions(chunks: list[list[np.ndarray]], structure: Any, empty_message: str) -> Any:
+    """Concatenate per-batch outputs along the batch axis, in the model's output structure."""
+    if not chunks:
+        raise ValueError(empty_message)
+    joined = [np.concatenate([c[i] for c in chunks], axis=0) for i in range(len(chunks[0]))]
+    return _restore_structure(structure, joined)
 
 
 def _restore_structure(structure: Any, arrays: list[np.ndarray]) -> Any:
