@@ -29,6 +29,7 @@ from .backend import floatx, set_floatx
 from .engine.tensor import GradientTape, Tensor, Variable
 from .layers.base import Layer, clear_session
 from .models import Functional, Input, Model, Sequential
+from .models.preflight import HintWarning
 from .registry import register_keras_serializable
 
 backend.clear_session = clear_session  # type: ignore[attr-defined]
@@ -45,7 +46,7 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
 
 __all__ = [
-    "Functional", "GradientTape", "Input", "Layer", "Model", "Sequential", "Tensor", "Variable", "activations",
+    "Functional", "GradientTape", "HintWarning", "Input", "Layer", "Model", "Sequential", "Tensor", "Variable", "activations",
     "backend", "callbacks", "clear_session", "constraints", "datasets", "floatx", "initializers", "layers", "losses", "metrics",
     "models", "ops", "optimizers", "register_keras_serializable", "regularizers", "saving", "set_floatx", "utils",
     "model_selection", "plotting",

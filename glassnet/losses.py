@@ -234,6 +234,13 @@ def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool 
             f"(one class index per sample) for predictions of shape {y_pred.shape}, but the labels have "
             f"shape {labels.shape}.{hint}"
         )
+    if y_pred.ndim >= 2 and y_pred.shape[-1] == 1:
+        # One unit cannot hold a probability per class (fit() says so too, naming the layer).
+        raise ValueError(
+            f"sparse_categorical_crossentropy needs one prediction per class, but the predictions have shape "
+            f"{y_pred.shape} (1 unit): use Dense(C, activation='softmax') for C classes, or for two classes "
+            "activation='sigmoid' with binary_crossentropy"
+        )
     if labels.dtype.kind == "f":
         if not xp.all(xp.isfinite(labels)) or not xp.all(labels == xp.round(labels)):
             raise ValueError("sparse_categorical_crossentropy: labels must be whole numbers (class indices)")

@@ -82,7 +82,7 @@ def test_confusion_matrix_heatmap_shows_counts_and_normalised_rows() -> None:
     texts = [t.get_text() for t in counts_ax.texts]
     assert texts == ["2", "1", "0", "0", "2", "0", "1", "0", "3"]
     assert [t.get_text() for t in counts_ax.get_xticklabels()] == ["cat", "dog", "eel"]
-    assert "accuracy 0.7778" in fig.get_suptitle()
+    assert "accuracy 0.7778" in fig._suptitle.get_text()
 
 
 def test_confusion_matrix_from_a_matrix_and_errors() -> None:
@@ -153,7 +153,7 @@ def test_misclassified_grid_shows_only_mistakes_most_confident_first() -> None:
     assert [ax.get_title() for ax in shown] == ["true two\npred one (80.0%)", "true zero\npred two (70.0%)",
                                                 "true one\npred zero (60.0%)"]
     np.testing.assert_array_equal(shown[0].images[0].get_array(), images[2].reshape(4, 4))
-    assert "3 of 6" in fig.get_suptitle()
+    assert "3 of 6" in fig._suptitle.get_text()
     none = plotting.plot_misclassified(images, y_true, y_true)
     assert "No misclassified images" in none.axes[0].texts[0].get_text()
     with pytest.raises(ValueError, match="6, 6 and 5 samples"):

@@ -10,14 +10,18 @@ against what the layer was built for, and, when the inputs are symbolic
 from __future__ import annotations
 
 import inspect
+import math
 import re
 from collections.abc import Iterable
 from typing import Any
+
+import numpy as np
 
 from .. import backend
 from .. import constraints as _constraints
 from .. import initializers as _initializers
 from .. import regularizers as _regularizers
+from ..engine.allocation import readable_memory, reserve_weight
 from ..engine.tensor import Tensor, Variable, as_tensor
 
 _NAME_COUNTS: dict[str, int] = {}
@@ -33,6 +37,23 @@ def unique_name(base: str) -> str:
 def clear_session() -> None:
     """Reset automatic layer and model names (Keras' ``clear_session``)."""
     _NAME_COUNTS.clear()
+
+
+def _checked_shape(shape: Iterable[Any], owner: str) -> tuple[int, ...]:
+    """``shape`` as a tuple of non-negative ints, or a ValueError naming the weight."""
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        raise ValueError(f"{owner}: the shape {shape!r} is not a sequence of sizes") from None
+    out = []
+    for n in dims:
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) and not (
+                isinstance(n, (float, np.floating)) and float(n).is_integer()):
+            raise ValueError(f"{owner}: the shape {dims} holds {n!r}; every size must be a whole number")
+        if n < 0:
+            raise ValueError(f"{owner}: the shape {dims} has a negative size")
+        out.append(int(n))
+    return tuple(out)
 
 
 def snake_case(name: str) -> str:
@@ -154,10 +175,18 @@ class Layer:
                    trainable: bool = True, regularizer: Any = None, name: str | None = None,
                    constraint: Any = None) -> Variable:
         """Create, initialise and track a weight of this layer."""
-        shape = tuple(int(n) for n in shape)
+        owner = f"layer '{self.name}', weight '{name or '?'}'"
+        shape = _checked_shape(shape, owner)
         init = _initializers.get(initializer)
         dtype = dtype or self.dtype
-        var = Variable(init(shape, dtype=dtype), trainable=trainable, name=name, dtype=dtype)
+        # Sized before it is allocated: an absurd shape (or one a loaded file cannot fill) is refused by name.
+        reserve_weight(shape, dtype, owner)
+        try:
+            value = init(shape, dtype=dtype)
+        except MemoryError as err:
+            raise MemoryError(f"{owner}: not enough memory for a weight of shape {shape} "
+                              f"({readable_memory(math.prod(shape) * np.dtype(dtype).itemsize)})") from err
+        var = Variable(value, trainable=trainable, name=name, dtype=dtype)
         var.path = f"{self.name}/{name}" if name else self.name
         var.regularizer = _regularizers.get(regularizer)
         var.constraint = _constraints.get(constraint)
@@ -244,14 +273,9 @@ class Layer:
                 f"Layer '{self.name}' expects {len(own)} weight arrays "
                 f"({', '.join(v.path or '?' for v in own) or 'none'}), but received {len(weights)}"
             )
-        for var, value in zip(own, weights):
-            shape = tuple(getattr(value, "shape", ()))
-            if shape != var.shape:
-                raise ValueError(
-                    f"Layer '{self.name}': weight '{var.path}' has shape {var.shape}, "
-                    f"but the array given has shape {shape}"
-                )
-        for var, value in zip(own, weights):
+        # Every array is checked before any is assigned: a bad one leaves the layer exactly as it was.
+        arrays = [_checked_weight_array(value, var, self.name) for var, value in zip(own, weights)]
+        for var, value in zip(own, arrays):
             var.assign(value)
 
     def count_params(self) -> int:
@@ -375,6 +399,24 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _checked_weight_array(value: Any, var: Variable, layer_name: str) -> np.ndarray:
+    """``value`` as an array that can overwrite ``var``, or a ValueError naming the layer and weight."""
+    where = f"Layer '{layer_name}': weight '{var.path}'"
+    try:
+        arr = np.asarray(getattr(value, "data", value))
+    except (TypeError, ValueError) as err:  # ragged nested lists
+        raise ValueError(f"{where} could not be read as an array: {err}") from None
+    if arr.dtype.kind not in "biuf":
+        # Strings, objects and complex numbers would be cast (or half-cast) silently by assignment.
+        kind = {"U": "strings", "S": "bytes", "O": "Python objects", "c": "complex numbers"}.get(arr.dtype.kind,
+                                                                                                 "non-numbers")
+        raise ValueError(f"{where} needs a real-valued numeric array, but the array given holds {kind} "
+                         f"(dtype {arr.dtype})")
+    if arr.shape != tuple(var.shape):
+        raise ValueError(f"{where} has shape {var.shape}, but the array given has shape {arr.shape}")
+    return arr
 
 
 def _to_tensors(inputs: Any, keep_int: bool = False) -> Any:

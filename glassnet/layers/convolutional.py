@@ -12,28 +12,28 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import activations as _activations
 from .. import constraints as _constraints
 from .. import initializers as _initializers
 from .. import regularizers as _regularizers
+from ..checks import ArgumentTypeError, check_integer
 from ..engine.ops import conv as _conv
 from .base import InputSpec, Layer
 
 
 def normalize_tuple(value: Any, rank: int, name: str, layer: str, minimum: int = 1) -> tuple[int, ...]:
     """An int or a sequence of ``rank`` ints as a tuple, checked to be >= ``minimum``."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        out = (value,) * rank
+    expected = f"an int >= {minimum} or a tuple of {rank} such ints"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        items: tuple[Any, ...] = (value,) * rank
+    elif isinstance(value, (list, tuple, np.ndarray)) and len(value) == rank:
+        items = tuple(value)
     else:
-        try:
-            out = tuple(int(v) for v in value)
-        except TypeError:
-            raise ValueError(f"{layer}: {name} must be an int or a tuple of {rank} ints, got {value!r}") from None
-        if len(out) != rank:
-            raise ValueError(f"{layer}: {name} must be an int or a tuple of {rank} ints, got {value!r}")
-    if any(v < minimum for v in out):
-        raise ValueError(f"{layer}: every {name} entry must be >= {minimum}, got {value!r}")
-    return out
+        raise ArgumentTypeError(f"{layer}: {name} must be {expected}, got {value!r}")
+    # Each entry through the shared check, so kernel_size=(3, "3") or strides=1.5 is named like units=2.5.
+    return tuple(int(check_integer(v, name, layer, low=minimum, expected=expected)) for v in items)
 
 
 def check_data_format(data_format: Any, layer: str) -> str:
@@ -59,8 +59,7 @@ class _Conv(Layer):
                  kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         who = f"{type(self).__name__} '{self.name}'"
-        if not isinstance(filters, int) or isinstance(filters, bool) or filters <= 0:
-            raise ValueError(f"{who}: filters must be a positive integer, got {filters!r}")
+        filters = check_integer(filters, "filters", who)
         if groups != 1:
             raise ValueError(f"{who}: only groups=1 is supported, got groups={groups}")
         self.filters = filters

@@ -9,6 +9,7 @@ from .. import activations as _activations
 from .. import constraints as _constraints
 from .. import initializers as _initializers
 from .. import regularizers as _regularizers
+from ..checks import check_integer, check_number
 from ..engine.ops import nn
 from .base import InputSpec, Layer
 
@@ -46,9 +47,7 @@ class Dense(Layer):
                  activity_regularizer: Any = None, kernel_constraint: Any = None,
                  bias_constraint: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
-            raise ValueError(f"Dense '{self.name}': units must be a positive integer, got {units!r}")
-        self.units = units
+        self.units = check_integer(units, "units", f"Dense '{self.name}'")
         self.activation = _activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = _initializers.get(kernel_initializer)
@@ -120,7 +119,10 @@ class ReLU(Layer):
     def __init__(self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, threshold
+        who = f"ReLU '{self.name}'"
+        self.max_value = check_number(max_value, "max_value", who, low=0, optional=True)
+        self.negative_slope = check_number(negative_slope, "negative_slope", who, low=0)
+        self.threshold = check_number(threshold, "threshold", who)
 
     def call(self, inputs: Any) -> Any:
         return _activations.relu(inputs, self.negative_slope, self.max_value, self.threshold)
@@ -135,7 +137,9 @@ class LeakyReLU(Layer):
 
     def __init__(self, negative_slope: float = 0.3, alpha: float | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.negative_slope = alpha if alpha is not None else negative_slope
+        self.negative_slope = check_number(alpha if alpha is not None else negative_slope,
+                                           "alpha" if alpha is not None else "negative_slope",
+                                           f"LeakyReLU '{self.name}'", low=0)
 
     def call(self, inputs: Any) -> Any:
         return nn.leaky_relu(inputs, self.negative_slope)
@@ -149,7 +153,7 @@ class Softmax(Layer):
 
     def __init__(self, axis: int = -1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.axis = axis
+        self.axis = check_integer(axis, "axis", f"Softmax '{self.name}'", low=-(2**31))
 
     def call(self, inputs: Any) -> Any:
         return nn.softmax(inputs, self.axis)
@@ -198,7 +202,7 @@ class ELU(Layer):
 
     def __init__(self, alpha: float = 1.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.alpha = float(alpha)
+        self.alpha = check_number(alpha, "alpha", f"ELU '{self.name}'")
 
     def call(self, inputs: Any) -> Any:
         return nn.elu(inputs, self.alpha)

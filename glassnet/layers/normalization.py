@@ -16,6 +16,7 @@ from typing import Any
 from .. import constraints as _constraints
 from .. import initializers as _initializers
 from .. import regularizers as _regularizers
+from ..checks import check_integer, check_number
 from ..engine.ops import conv as _conv
 from .base import InputSpec, Layer
 
@@ -55,13 +56,10 @@ class BatchNormalization(Layer):
             if len(axis) != 1:
                 raise ValueError(f"BatchNormalization '{self.name}': only one feature axis is supported, got {axis}")
             axis = axis[0]
-        if not 0.0 <= float(momentum) <= 1.0:
-            raise ValueError(f"BatchNormalization '{self.name}': momentum must be in [0, 1], got {momentum}")
-        if float(epsilon) <= 0:
-            raise ValueError(f"BatchNormalization '{self.name}': epsilon must be positive, got {epsilon}")
-        self.axis = int(axis)
-        self.momentum = float(momentum)
-        self.epsilon = float(epsilon)
+        who = f"BatchNormalization '{self.name}'"
+        self.axis = check_integer(axis, "axis", who, low=-(2**31))
+        self.momentum = check_number(momentum, "momentum", who, low=0, high=1)
+        self.epsilon = check_number(epsilon, "epsilon", who, low=0, low_open=True)
         self.center, self.scale = bool(center), bool(scale)
         self.beta_initializer = _initializers.get(beta_initializer)
         self.gamma_initializer = _initializers.get(gamma_initializer)

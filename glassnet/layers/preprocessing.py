@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import check_number
 from ..engine.ops import math as m
 from ..engine.tensor import Tensor
 from .base import Layer
@@ -16,7 +17,8 @@ class Rescaling(Layer):
 
     def __init__(self, scale: float, offset: float = 0.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.scale, self.offset = float(scale), float(offset)
+        who = f"Rescaling '{self.name}'"
+        self.scale, self.offset = check_number(scale, "scale", who), check_number(offset, "offset", who)
 
     def call(self, inputs: Any) -> Any:
         out = m.multiply(inputs, self.scale)

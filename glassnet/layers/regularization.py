@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import xp
+from ..checks import check_integer, check_number
 from ..engine.ops import nn
 from .base import Layer
 
@@ -25,11 +26,10 @@ class Dropout(Layer):
 
     def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if not 0 <= rate < 1:
-            raise ValueError(f"Dropout '{self.name}': rate must be in [0, 1), got {rate}")
-        self.rate = float(rate)
+        # rate = 1 would divide the survivors by 1 - rate = 0.
+        self.rate = check_number(rate, "rate", f"Dropout '{self.name}'", low=0, high=1, high_open=True)
         self.noise_shape = noise_shape
-        self.seed = seed
+        self.seed = check_integer(seed, "seed", f"Dropout '{self.name}'", low=0, optional=True)
         self._generator = xp.random.default_rng(seed) if seed is not None else None
 
     def call(self, inputs: Any, training: Any = None) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..checks import ArgumentTypeError, check_integer
 from ..engine.ops import math as m
 from .base import Layer
 
@@ -21,7 +22,13 @@ class Reshape(Layer):
 
     def __init__(self, target_shape: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.target_shape = tuple(int(n) for n in target_shape)
+        who, expected = f"Reshape '{self.name}'", "a tuple of positive sizes (one of them may be -1)"
+        if not isinstance(target_shape, (list, tuple)):
+            raise ArgumentTypeError(f"{who}: target_shape must be {expected}, got {target_shape!r}")
+        self.target_shape = tuple(int(check_integer(n, "target_shape", who, low=-1, expected=expected))
+                                  for n in target_shape)
+        if 0 in self.target_shape:
+            raise ValueError(f"{who}: target_shape must be {expected}, got {target_shape!r}")
         if sum(1 for n in self.target_shape if n == -1) > 1:
             raise ValueError(f"Reshape '{self.name}': at most one -1 is allowed in {self.target_shape}")
 

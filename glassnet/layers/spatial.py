@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..checks import check_integer
 from ..engine.ops import conv as _conv
 from ..engine.ops import math as m
 from .base import InputSpec, Layer
@@ -12,27 +13,21 @@ from .convolutional import check_data_format, normalize_tuple
 
 def _two_sided(value: Any, name: str, who: str) -> tuple[tuple[int, int], tuple[int, int]]:
     """Keras' three spellings: n, (rows, cols) or ((top, bottom), (left, right))."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        out = ((value, value), (value, value))
-    else:
-        try:
-            items = tuple(value)
-            if len(items) != 2:
-                raise TypeError
-            if all(isinstance(v, int) for v in items):
-                out = ((items[0], items[0]), (items[1], items[1]))
-            else:
-                pairs = tuple(tuple(int(a) for a in v) for v in items)
-                if any(len(p) != 2 for p in pairs):
-                    raise TypeError
-                out = (pairs[0], pairs[1])  # type: ignore[assignment]
-        except TypeError:
-            raise ValueError(
-                f"{who}: {name} must be an int, a pair of ints or a pair of (before, after) pairs, got {value!r}"
-            ) from None
-    if any(v < 0 for pair in out for v in pair):
-        raise ValueError(f"{who}: {name} cannot be negative, got {value!r}")
-    return out
+    expected = "a non-negative int, a pair of them or a pair of (before, after) pairs"
+
+    def size(v: Any) -> int:
+        return int(check_integer(v, name, who, low=0, expected=expected))
+
+    def is_pair(v: Any) -> bool:
+        return isinstance(v, (list, tuple)) and len(v) == 2
+
+    if not is_pair(value):
+        n = size(value)
+        return ((n, n), (n, n))
+    if all(is_pair(v) for v in value):
+        return ((size(value[0][0]), size(value[0][1])), (size(value[1][0]), size(value[1][1])))
+    rows, cols = size(value[0]), size(value[1])
+    return ((rows, rows), (cols, cols))
 
 
 class UpSampling2D(Layer):

@@ -165,7 +165,8 @@ def auc(x: Any, y: Any) -> float:
         if not np.all(dx <= 0):
             raise ValueError(f"x is neither increasing nor decreasing : {x}.")
         direction = -1.0
-    return float(direction * np.trapezoid(y, x))
+    # The trapezoidal rule written out (the same sum as NumPy 2's np.trapezoid, which NumPy 1.x lacks).
+    return float(direction * np.sum(dx * (y[1:] + y[:-1]) / 2.0))
 
 
 def _binary_roc_auc(y_true: np.ndarray, y_score: np.ndarray, sample_weight: Any, max_fpr: float | None) -> float:

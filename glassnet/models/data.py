@@ -8,12 +8,14 @@ starts.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from .. import backend
+from ..checks import ArgumentTypeError, check_number
 
 
 def _describe(name: str, index: int | str | None) -> str:
@@ -21,10 +23,21 @@ def _describe(name: str, index: int | str | None) -> str:
 
 
 def to_array_list(data: Any, name: str, names: list[str] | None = None,
-                  int_ok: list[bool] | None = None) -> list[np.ndarray]:
-    """Flatten ``data`` (an array, a list/tuple of arrays, or a dict keyed by ``names``) to arrays."""
+                  int_ok: list[bool] | bool | None = None, owner: str = "the model's inputs") -> list[np.ndarray]:
+    """Flatten ``data`` (an array, a list/tuple of arrays, or a dict keyed by ``names``) to arrays.
+
+    ``int_ok`` says which arrays keep an integer dtype (one flag per array, or one for all);
+    ``owner`` says whose ``names`` they are in messages (``"model 'm' inputs"``).
+    """
     if data is None:
         raise ValueError(f"{name} is required")
+    if isinstance(data, (str, bytes, os.PathLike)):
+        # A str has len() and [i], so without this it would be taken for a Sequence of batches.
+        raise TypeError(
+            f"{name} is a {'path' if isinstance(data, os.PathLike) else 'string'} ({str(data)[:80]!r}), not data: "
+            "fit, evaluate and predict take NumPy arrays. If it names a file, load it first, e.g. "
+            "np.loadtxt(path, delimiter=',') or pandas.read_csv(path).to_numpy()"
+        )
     if hasattr(data, "__next__") or (hasattr(data, "__getitem__") and hasattr(data, "__len__")
                                      and not isinstance(data, (list, tuple, dict)) and not hasattr(data, "shape")):
         raise TypeError(
@@ -36,8 +49,12 @@ def to_array_list(data: Any, name: str, names: list[str] | None = None,
         if names is None:
             raise ValueError(f"{name} was given as a dict, but this model's {name} are not named")
         missing = [n for n in names if n not in data]
+        unknown = [k for k in data if k not in names]  # most often a typo, whose data would be dropped silently
         if missing:
-            raise ValueError(f"{name} is missing the key(s) {missing}; expected keys {names}, got {sorted(data)}")
+            raise ValueError(f"{name} is missing the key(s) {missing}: {owner} are {names}"
+                             + (f"; the key(s) {unknown} name none of them" if unknown else ""))
+        if unknown:
+            raise ValueError(f"{name} has the key(s) {unknown}, which name none of {owner} {names}")
         items = [(n, data[n]) for n in names]
     elif isinstance(data, (list, tuple)) and data and all(_is_array_like(d) for d in data) and \
             not _is_nested_numbers(data):
@@ -46,7 +63,8 @@ def to_array_list(data: Any, name: str, names: list[str] | None = None,
         items = [(None, data)]
     arrays = []
     for i, (key, value) in enumerate(items):
-        arrays.append(_checked_array(value, _describe(name, key), keep_int=bool(int_ok and int_ok[i])))
+        keep = int_ok if isinstance(int_ok, bool) else bool(int_ok and i < len(int_ok) and int_ok[i])
+        arrays.append(_checked_array(value, _describe(name, key), keep_int=keep))
     return arrays
 
 
@@ -79,21 +97,74 @@ def _checked_array(value: Any, label: str, keep_int: bool = False) -> np.ndarray
         arr = arr.astype(backend.floatx())
     elif arr.dtype.kind == "f" and arr.dtype != np.dtype(backend.floatx()):
         arr = arr.astype(backend.floatx())
+    elif arr.dtype.kind in "US":
+        first = arr.reshape(-1)[0] if arr.size else ""
+        raise TypeError(f"{label} must be numeric, but it holds strings (dtype {arr.dtype}, e.g. {str(first)[:40]!r}): "
+                        "convert them to numbers first (load the files they name, or encode the categories)")
     elif arr.dtype.kind not in "fiu":
         raise TypeError(f"{label} must be numeric, got dtype {arr.dtype}")
+    _refuse_non_finite(arr, label, "clean or impute the data before training")
+    return arr
+
+
+def _refuse_non_finite(arr: np.ndarray, label: str, advice: str) -> None:
+    """Raise a ValueError naming ``label`` and the first sample holding NaN or an infinity."""
     # One float64 sum finds any NaN/inf without a full-size boolean temporary; only then locate it.
     if arr.dtype.kind == "f" and not np.isfinite(arr.sum(dtype=np.float64)) and not np.isfinite(arr).all():
         bad = np.argwhere(~np.isfinite(arr))[0]
         kind = "NaN" if np.isnan(arr[tuple(bad)]) else "an infinite value"
         raise ValueError(f"{label} contains {kind} (first at sample {bad[0]}, index {tuple(int(i) for i in bad)}): "
-                         "clean or impute the data before training")
-    return arr
+                         f"{advice}")
 
 
-def labels_array_list(data: Any, name: str, names: list[str] | None) -> list[np.ndarray]:
+def sample_weight_list(sample_weight: Any, count: int, label: str = "sample_weight") -> list[np.ndarray]:
+    """Per-output sample weights (one array for all outputs, or a list of one per output) as float64.
+
+    NaN or an infinity would turn every weighted loss, and then every weight of the model, into NaN;
+    such weights are refused here, naming the first bad sample.  Negative weights are allowed, as in Keras.
+    """
+    # A list of arrays is one per output; a plain list of numbers is one array.
+    per_output = isinstance(sample_weight, (list, tuple)) and any(np.ndim(v) > 0 for v in sample_weight)
+    given = list(sample_weight) if per_output else [sample_weight] * max(count, 1)
+    out = []
+    for i, value in enumerate(given):
+        where = f"{label}[{i}]" if per_output else label
+        try:
+            arr = np.asarray(getattr(value, "data", value))
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"{where} could not be converted to an array: {err}") from None
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"{where} must hold numbers (one weight per sample), got dtype {arr.dtype}")
+        if arr.ndim == 0:
+            raise ValueError(f"{where} must hold one weight per sample; got the scalar {arr.item()!r}")
+        arr = arr.astype(np.float64)
+        _refuse_non_finite(arr, where, "every weight must be a finite number (0 leaves a sample out)")
+        out.append(arr)
+    return out
+
+
+def check_not_empty(n: int, where: str, shape: tuple[int, ...]) -> None:
+    """fit, evaluate and predict refuse empty data alike (an average over no samples means nothing)."""
+    if n == 0:
+        raise ValueError(f"{where} received 0 samples (x has shape {shape}); it needs at least one")
+
+
+def batch_axis_hint(expected: tuple[Any, ...], shape: tuple[int, ...]) -> str:
+    """A sentence for data that has exactly the shape of ONE sample: the batch axis is missing.
+
+    ``expected`` is the model's input shape with ``None`` first; empty when the shapes differ otherwise.
+    """
+    per_sample = tuple(expected[1:])
+    if len(shape) != len(per_sample) or any(e is not None and e != s for e, s in zip(per_sample, shape)):
+        return ""
+    return (f" The batch axis is missing: {tuple(shape)} is the shape of one sample. Add it with x[None] or "
+            f"np.expand_dims(x, 0), giving a batch of one of shape {(1,) + tuple(shape)}.")
+
+
+def labels_array_list(data: Any, name: str, names: list[str] | None,
+                      owner: str = "the model's outputs") -> list[np.ndarray]:
     """Like :func:`to_array_list` for labels: integer labels keep their type (sparse losses need them)."""
-    count = len(names) if names else 1
-    return to_array_list(data, name, names, int_ok=[True] * max(count, 1) + [True] * 8)
+    return to_array_list(data, name, names, int_ok=True, owner=owner)
 
 
 def check_sample_counts(groups: dict[str, list[np.ndarray]]) -> int:
@@ -153,6 +224,10 @@ def class_weights_to_sample_weights(y: np.ndarray, class_weight: dict[int, float
     """One weight per sample from ``{class: weight}`` (integer or one-hot labels)."""
     labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
     labels = labels.astype(np.int64)
+    if not isinstance(class_weight, dict):
+        raise ArgumentTypeError(f"class_weight must be a dict {{class: weight}}, got {type(class_weight).__name__}")
+    for cls, w in class_weight.items():
+        check_number(w, f"class_weight[{cls!r}]", "fit()")
     missing = sorted(set(np.unique(labels).tolist()) - set(class_weight))
     if missing:
         raise ValueError(f"class_weight has no entry for class(es) {missing}; it has {sorted(class_weight)}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..layers.base import Layer, unique_name
-from . import fusion
+from . import data, fusion
 from .model import Model
 from .symbolic import InputLayer, Node, SymbolicTensor, flatten, map_structure
 
@@ -117,11 +117,10 @@ class Functional(Model):
         for sym, value in zip(self.inputs, given):
             expected = sym.shape[1:]
             if value.ndim != len(sym.shape) or any(e is not None and e != a for e, a in zip(expected, value.shape[1:])):
-                raise ValueError(
-                    f"Input '{sym.name}' of model '{self.name}' is incompatible: expected shape "
-                    f"{(None,) + tuple(expected)}, but received input with shape "
-                    f"{(None,) + tuple(value.shape[1:])}"
-                )
+                hint = data.batch_axis_hint(sym.shape, value.shape)
+                shown = tuple(value.shape) if hint else (None,) + tuple(value.shape[1:])
+                raise ValueError(f"Input '{sym.name}' of model '{self.name}' is incompatible: expected shape "
+                                 f"{(None,) + tuple(expected)}, but received input with shape {shown}.{hint}")
             values[id(sym)] = value
 
         def lookup(t: Any) -> Any:

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..engine.tensor import Tensor
 from ..layers.base import Layer, unique_name
-from . import fusion
+from . import data, fusion
 from .model import Model
 from .symbolic import InputLayer, SymbolicTensor
 
@@ -128,10 +128,10 @@ class Sequential(Model):
             expected = self._input_layer.tensor.shape[1:]
             got = inputs.shape[1:]
             if len(got) != len(expected) or any(e is not None and e != a for e, a in zip(expected, got)):
-                raise ValueError(
-                    f"Input of model '{self.name}' is incompatible: expected shape {(None,) + tuple(expected)}, "
-                    f"but received input with shape {(None,) + tuple(got)}"
-                )
+                hint = data.batch_axis_hint(self._input_layer.tensor.shape, inputs.shape)
+                shown = tuple(inputs.shape) if hint else (None,) + tuple(got)
+                raise ValueError(f"Input of model '{self.name}' is incompatible: expected shape "
+                                 f"{(None,) + tuple(expected)}, but received input with shape {shown}.{hint}")
         x = inputs
         layers, i = self._stack, 0
         while i < len(layers):

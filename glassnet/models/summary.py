@@ -11,17 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..engine.allocation import readable_memory
 from ..layers.base import Layer
 from .symbolic import InputLayer
-
-
-def readable_memory(nbytes: float) -> str:
-    """``256.00 B``, ``213.04 KB``, ``1.50 MB`` (1024 steps, two decimals)."""
-    for unit in ("B", "KB", "MB", "GB"):
-        if nbytes < 1024 or unit == "GB":
-            return f"{nbytes:.2f} {unit}"
-        nbytes /= 1024
-    return f"{nbytes:.2f} GB"
 
 
 def _shape_text(shape: Any) -> str:

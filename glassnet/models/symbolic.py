@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 
 from .. import backend
+from ..checks import check_integer
+from ..engine.allocation import check_sample
 from ..engine.ops import math as m
 from ..engine.tensor import Tensor
 from ..layers.base import Layer, unique_name
@@ -171,10 +173,10 @@ class InputLayer(Layer):
             raise ValueError("Input: a shape is required, e.g. keras.Input(shape=(784,))")
         if isinstance(shape, int):
             shape = (shape,)
-        shape = tuple(None if n is None else int(n) for n in shape)
-        for n in shape:
-            if n is not None and n <= 0:
-                raise ValueError(f"Input: every size in shape must be positive or None, got {shape}")
+        # Whole floats (x.shape[1] / 2) stay accepted; anything else goes through the shared check.
+        shape = tuple(check_integer(int(n) if isinstance(n, float) and n.is_integer() else n,
+                                    "every size in shape", "Input", optional=True,
+                                    expected=f"positive or None (shape {shape!r})") for n in shape)
         super().__init__(name=name or unique_name("input_layer"), dtype=dtype, **kwargs)
         self.input_shape_ = shape
         self.batch_size = batch_size
@@ -243,7 +245,12 @@ def _dummy(t: Any) -> Any:
     if not isinstance(t, SymbolicTensor):
         return t
     shape = tuple(1 if n is None else n for n in t.shape)
-    return Tensor(backend.xp.zeros(shape, dtype=t.dtype))
+    owner = f"input '{t.name}'" if getattr(t, "name", None) else "an input"
+    check_sample(shape, t.dtype, owner)
+    try:  # shapes are traced on one zero sample; a sample too large for memory is named here
+        return Tensor(backend.xp.zeros(shape, dtype=t.dtype))
+    except MemoryError as err:
+        raise MemoryError(f"{owner}: not enough memory for one sample of shape {shape} to trace the model") from err
 
 
 def call_symbolic(layer: Layer, inputs: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

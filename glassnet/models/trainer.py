@@ -24,10 +24,11 @@ import numpy as np
 from .. import backend
 from .. import optimizers as _optimizers
 from ..callbacks import CallbackList, History, ProgbarLogger
+from ..checks import ArgumentTypeError, check_integer, check_number
 from ..engine.ops import math as m
 from ..engine.tensor import GradientTape, Tensor
 from ..metrics import Mean
-from . import compile_utils, data
+from . import compile_utils, data, preflight
 
 
 class Trainer:
@@ -124,19 +125,17 @@ class Trainer:
 
     # -- preparing data -----------------------------------------------------------------------
     def _prepare_xy(self, x: Any, y: Any, sample_weight: Any, where: str) -> tuple[list, list | None, list | None]:
-        xs = data.to_array_list(x, "x" if where == "fit" else f"{where} x", self._input_names(),
-                                int_ok=self._input_keeps_int())
-        ys = None if y is None else data.labels_array_list(y, "y" if where == "fit" else f"{where} y",
-                                                          self._output_names_for_compile())
-        sws = None
-        if sample_weight is not None:
-            sws = [np.asarray(s, dtype=np.float64) for s in (sample_weight if isinstance(sample_weight, (list, tuple))
-                                                             else [sample_weight] * len(ys or [0]))]
-        self._check_input_count(xs)
-        if ys is not None and len(ys) != len(self._output_names_for_compile()):
-            raise ValueError(f"y has {len(ys)} arrays but the model has {len(self._output_names_for_compile())} "
-                             f"output(s) {self._output_names_for_compile()}")
+        prefix = "" if where == "fit" else f"{where} "
+        xs = self._input_arrays(x, f"{prefix}x", where)
+        outputs = self._output_names_for_compile()
+        ys = None if y is None else data.labels_array_list(y, f"{prefix}y", outputs,
+                                                          owner=f"model '{self.name}' outputs")
+        sws = None if sample_weight is None else data.sample_weight_list(sample_weight, len(ys or [0]),
+                                                                         f"{prefix}sample_weight")
+        if ys is not None and len(ys) != len(outputs):
+            raise ValueError(f"y has {len(ys)} arrays but the model has {len(outputs)} output(s) {outputs}")
         data.check_sample_counts({"x": xs, "y": ys or [], "sample_weight": sws or []})
+        data.check_not_empty(len(xs[0]), _call_name(where), xs[0].shape)
         return xs, ys, sws
 
     def _input_names(self) -> list[str] | None:
@@ -145,10 +144,23 @@ class Trainer:
     def _input_keeps_int(self) -> list[bool]:
         return getattr(self, "_inputs_keep_int", [False] * 16)
 
-    def _check_input_count(self, xs: list[np.ndarray]) -> None:
+    def _input_arrays(self, x: Any, label: str, where: str) -> list[np.ndarray]:
+        """``x`` as checked arrays: one per model input, each with its batch axis."""
+        xs = data.to_array_list(x, label, self._input_names(), int_ok=self._input_keeps_int(),
+                                owner=f"model '{self.name}' inputs")
+        who = _call_name(where)
         expected = getattr(self, "_num_inputs", None)
         if expected is not None and len(xs) != expected:
-            raise ValueError(f"The model expects {expected} input array(s) but x holds {len(xs)}")
+            names = self._input_names()
+            got = f"{who} got" if who != where else f"{label} holds"
+            raise ValueError(f"model '{self.name}' has {expected} input{'s' if expected != 1 else ''}"
+                             f"{f' {names}' if names else ''} but {got} {len(xs)} array{'s' if len(xs) != 1 else ''}")
+        for arr, symbolic in zip(xs, getattr(self, "inputs", None) or []):
+            hint = data.batch_axis_hint(symbolic.shape, arr.shape)
+            if hint:
+                raise ValueError(f"{who}: model '{self.name}' takes batches of shape {symbolic.shape}, but {label} "
+                                 f"has shape {arr.shape}.{hint}")
+        return xs
 
     def _model_input(self, xs: list[np.ndarray]) -> Any:
         return xs[0] if len(xs) == 1 and getattr(self, "_num_inputs", 1) in (1, None) else list(xs)
@@ -289,10 +301,19 @@ class Trainer:
         """
         self._assert_compiled("fit")
         self._refuse_custom_steps("fit")
-        batch_size = _check_batch_size(batch_size)
-        if not isinstance(epochs, int) or epochs < 0:
-            raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
-        verbose = 1 if verbose == "auto" else int(verbose)
+        who = "fit()"
+        batch_size = _check_batch_size(batch_size, who)
+        epochs = check_integer(epochs, "epochs", who, low=0)
+        verbose = _check_verbose(verbose, who)
+        validation_split = check_number(validation_split, "validation_split", who, low=0, high=1, high_open=True,
+                                        expected="in (0, 1), the fraction held out for validation, or 0 for "
+                                                 "none (0 <= validation_split < 1)")
+        shuffle = _check_shuffle(shuffle, who)
+        initial_epoch = check_integer(initial_epoch, "initial_epoch", who, low=0)
+        steps_per_epoch = check_integer(steps_per_epoch, "steps_per_epoch", who, optional=True)
+        validation_steps = check_integer(validation_steps, "validation_steps", who, optional=True)
+        validation_batch_size = check_integer(validation_batch_size, "validation_batch_size", who, optional=True)
+        validation_freq = check_integer(validation_freq, "validation_freq", who)
         if data.is_batch_source(x):
             source = self._check_source(x, y, sample_weight, validation_split, "fit")
             xs, ys, sws = self._source_batch(source.peek(), class_weight, "fit")
@@ -324,6 +345,7 @@ class Trainer:
         if steps_per_epoch is not None:
             steps = int(steps_per_epoch) if steps is None else min(steps, int(steps_per_epoch))
         self._ensure_built(xs)
+        preflight.check(self, xs, batch_size)  # newcomer mistakes, once, before any step
 
         def epoch_batches() -> Any:
             if source is not None:
@@ -456,8 +478,9 @@ class Trainer:
         """Loss and metrics on ``(x, y)``: a scalar, a list ``[loss, *metrics]`` or a dict."""
         self._assert_compiled("evaluate")
         self._refuse_custom_steps("evaluate")
-        batch_size = _check_batch_size(batch_size)
-        verbose = 1 if verbose == "auto" else int(verbose)
+        batch_size = _check_batch_size(batch_size, "evaluate()")
+        verbose = _check_verbose(verbose, "evaluate()")
+        steps = check_integer(steps, "steps", "evaluate()", optional=True)
         if data.is_batch_source(x):
             source = self._check_source(x, y, sample_weight, 0.0, "evaluate")
             self._ensure_built(self._source_batch(source.peek(), None, "evaluate")[0])
@@ -495,14 +518,15 @@ class Trainer:
                 callbacks: list[Any] | None = None) -> Any:
         """Model outputs for ``x`` as NumPy arrays, computed in batches (inference mode)."""
         self._refuse_custom_steps("predict")
-        batch_size = _check_batch_size(batch_size)
-        verbose = 1 if verbose == "auto" else int(verbose)
+        batch_size = _check_batch_size(batch_size, "predict()")
+        verbose = _check_verbose(verbose, "predict()")
+        steps = check_integer(steps, "steps", "predict()", optional=True)
         if data.is_batch_source(x):
             return self._predict_source(data.BatchSource(x, "predict"), steps, verbose, callbacks)
-        xs = data.to_array_list(x, "x", self._input_names(), int_ok=self._input_keeps_int())
-        self._check_input_count(xs)
+        xs = self._input_arrays(x, "x", "predict")
         data.check_sample_counts({"x": xs})
         n = len(xs[0])
+        data.check_not_empty(n, "predict()", xs[0].shape)
         total_steps = math.ceil(n / batch_size) if steps is None else steps
         cb_list = list(callbacks or [])
         if verbose:
@@ -542,7 +566,7 @@ class Trainer:
 
     def predict_on_batch(self, x: Any) -> Any:
         """Model outputs for one batch (no batching, no progress bar)."""
-        xs = data.to_array_list(x, "x", self._input_names(), int_ok=self._input_keeps_int())
+        xs = self._input_arrays(x, "x", "predict_on_batch")
         out = self(self._model_input(xs), training=False)
         return _restore_structure(out, [backend.to_numpy(t.data) for t in _flat_outputs(out)])
 
@@ -580,12 +604,31 @@ class _StopAtBatchEnd:
             self._previous = None
 
 
-def _check_batch_size(batch_size: Any) -> int:
-    if batch_size is None:
-        return 32
-    if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    return int(batch_size)
+def _call_name(where: str) -> str:
+    """``"fit"`` -> ``"fit()"`` in messages; other places (``"validation_data"``) stay as they are."""
+    return f"{where}()" if where in ("fit", "evaluate", "predict", "train_on_batch", "test_on_batch",
+                                     "predict_on_batch") else where
+
+
+def _check_batch_size(batch_size: Any, who: str) -> int:
+    return 32 if batch_size is None else int(check_integer(batch_size, "batch_size", who))
+
+
+def _check_verbose(verbose: Any, who: str) -> int:
+    """Keras' ``verbose``: "auto" (1), 0, 1 or 2; booleans too (verbose=False is common)."""
+    if isinstance(verbose, str) and verbose == "auto":
+        return 1
+    if isinstance(verbose, (bool, np.bool_)):
+        return int(verbose)
+    return int(check_integer(verbose, "verbose", who, low=0,
+                             expected="0 (silent), 1 (progress bar), 2 (one line per epoch) or 'auto'"))
+
+
+def _check_shuffle(shuffle: Any, who: str) -> bool:
+    # "batch" is Keras 2's shuffle-in-batch-sized chunks; shuffling every sample is at least as random.
+    if isinstance(shuffle, (bool, np.bool_)) or shuffle in (0, 1) or shuffle == "batch":
+        return bool(shuffle)
+    raise ArgumentTypeError(f"{who}: shuffle must be True or False, got {shuffle!r} (a {type(shuffle).__name__})")
 
 
 def _flat_outputs(out: Any) -> list[Any]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import backend
 from ..backend import xp
+from ..checks import check_number
 from ..engine.tensor import Variable
 from . import schedules
 
@@ -74,19 +75,21 @@ class Optimizer:
                  global_clipnorm: float | None = None, name: str | None = None, **kwargs: Any) -> None:
         if "lr" in kwargs:  # Keras 2 spelling
             learning_rate = kwargs.pop("lr")
-        self.decay = float(kwargs.pop("decay", 0.0) or 0.0)  # Keras 2 time-based decay
+        who = type(self).__name__
+        self.decay = check_number(kwargs.pop("decay", 0.0) or 0.0, "decay", who, low=0)  # Keras 2 time-based decay
         for ignored in ("use_ema", "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor",
                         "gradient_accumulation_steps", "amsgrad_", "jit_compile"):
             kwargs.pop(ignored, None)
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {', '.join(sorted(kwargs))}")
         if clipnorm is not None and global_clipnorm is not None:
-            raise ValueError("Pass at most one of clipnorm and global_clipnorm")
+            raise ValueError(f"{who}: pass at most one of clipnorm and global_clipnorm")
         self.name = name or type(self).__name__.lower()
-        self._learning_rate = learning_rate if isinstance(learning_rate, schedules.LearningRateSchedule) \
-            else float(learning_rate)
-        self.weight_decay = weight_decay
-        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self.learning_rate = learning_rate  # the setter checks it
+        self.weight_decay = check_number(weight_decay, "weight_decay", who, low=0, optional=True)
+        self.clipnorm, self.clipvalue, self.global_clipnorm = (
+            check_number(value, arg, who, low=0, low_open=True, optional=True)
+            for value, arg in ((clipnorm, "clipnorm"), (clipvalue, "clipvalue"), (global_clipnorm, "global_clipnorm")))
         self.iterations = 0
         self._groups: list[_Group] = []
         self._var_ids: tuple[int, ...] = ()
@@ -104,7 +107,9 @@ class Optimizer:
 
     @learning_rate.setter
     def learning_rate(self, value: Any) -> None:
-        self._learning_rate = value if isinstance(value, schedules.LearningRateSchedule) else float(value)
+        # Checked here, so a callback (ReduceLROnPlateau, a scheduler) setting a bad rate is named too.
+        self._learning_rate = value if isinstance(value, schedules.LearningRateSchedule) else check_number(
+            value, "learning_rate", type(self).__name__, low=0, expected="a number >= 0 or a LearningRateSchedule")
 
     lr = learning_rate
 

@@ -9,7 +9,17 @@ import math
 from typing import Any
 
 from ..backend import xp
+from ..checks import check_number
 from .base import Optimizer, _Group
+
+
+def _fraction(value: Any, name: str, owner: str, include_one: bool = False) -> float:
+    """A decay factor (beta, rho, momentum): in [0, 1), or [0, 1] where 1 is harmless."""
+    return float(check_number(value, name, owner, low=0, high=1, high_open=not include_one))
+
+
+def _non_negative(value: Any, name: str, owner: str) -> float:
+    return float(check_number(value, name, owner, low=0))
 
 
 class SGD(Optimizer):
@@ -25,9 +35,7 @@ class SGD(Optimizer):
     def __init__(self, learning_rate: Any = 0.01, momentum: float = 0.0, nesterov: bool = False,
                  **kwargs: Any) -> None:
         super().__init__(learning_rate=learning_rate, **kwargs)
-        if not 0 <= momentum <= 1:
-            raise ValueError(f"SGD: momentum must be in [0, 1], got {momentum}")
-        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+        self.momentum, self.nesterov = _fraction(momentum, "momentum", type(self).__name__, True), bool(nesterov)
         if not self.momentum:
             self._slot_names = ()
 
@@ -64,7 +72,10 @@ class Adam(Optimizer):
     def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, amsgrad: bool = False, **kwargs: Any) -> None:
         super().__init__(learning_rate=learning_rate, **kwargs)
-        self.beta_1, self.beta_2, self.epsilon, self.amsgrad = beta_1, beta_2, epsilon, amsgrad
+        who = type(self).__name__
+        # beta = 1 would divide by 1 - beta^t = 0 in the bias correction.
+        self.beta_1, self.beta_2 = _fraction(beta_1, "beta_1", who), _fraction(beta_2, "beta_2", who)
+        self.epsilon, self.amsgrad = _non_negative(epsilon, "epsilon", who), amsgrad
         if amsgrad:
             self._slot_names = ("momentum", "velocity", "velocity_hat")
 
@@ -121,7 +132,9 @@ class RMSprop(Optimizer):
     def __init__(self, learning_rate: Any = 0.001, rho: float = 0.9, momentum: float = 0.0,
                  epsilon: float = 1e-7, centered: bool = False, **kwargs: Any) -> None:
         super().__init__(learning_rate=learning_rate, **kwargs)
-        self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
+        who = type(self).__name__
+        self.rho, self.momentum = _fraction(rho, "rho", who), _fraction(momentum, "momentum", who, True)
+        self.epsilon, self.centered = _non_negative(epsilon, "epsilon", who), centered
         self._slot_names = ("velocity",) + (("momentum",) if momentum else ()) + \
             (("average_gradient",) if centered else ())
 
@@ -170,7 +183,9 @@ class Adagrad(Optimizer):
     def __init__(self, learning_rate: Any = 0.001, initial_accumulator_value: float = 0.1,
                  epsilon: float = 1e-7, **kwargs: Any) -> None:
         super().__init__(learning_rate=learning_rate, **kwargs)
-        self.initial_accumulator_value, self.epsilon = initial_accumulator_value, epsilon
+        who = type(self).__name__
+        self.initial_accumulator_value = _non_negative(initial_accumulator_value, "initial_accumulator_value", who)
+        self.epsilon = _non_negative(epsilon, "epsilon", who)
 
     def _initial_slot(self, name: str, params: Any) -> Any:
         return xp.full_like(params, self.initial_accumulator_value)
@@ -203,7 +218,8 @@ class Adadelta(Optimizer):
     def __init__(self, learning_rate: Any = 0.001, rho: float = 0.95, epsilon: float = 1e-7,
                  **kwargs: Any) -> None:
         super().__init__(learning_rate=learning_rate, **kwargs)
-        self.rho, self.epsilon = rho, epsilon
+        who = type(self).__name__
+        self.rho, self.epsilon = _fraction(rho, "rho", who), _non_negative(epsilon, "epsilon", who)
 
     def update(self, group: _Group, lr: Any, step: int) -> None:
         p, g = group.params, group.grads
@@ -229,7 +245,9 @@ class Adamax(Optimizer):
     def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, **kwargs: Any) -> None:
         super().__init__(learning_rate=learning_rate, **kwargs)
-        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        who = type(self).__name__
+        self.beta_1, self.beta_2 = _fraction(beta_1, "beta_1", who), _fraction(beta_2, "beta_2", who)
+        self.epsilon = _non_negative(epsilon, "epsilon", who)
 
     def update(self, group: _Group, lr: Any, step: int) -> None:
         p, g = group.params, group.grads

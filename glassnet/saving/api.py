@@ -11,12 +11,17 @@ masks and updates the original run would have used next.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
-from . import formats, objects, weights
+from .. import backend
+from ..engine.allocation import allocation_limit
+from ..layers import base as layer_base
+from . import formats, guard, objects, weights
 from .errors import SavedModelError
 
 _MODEL_EXTENSIONS = (".keras", ".h5", ".hdf5")
@@ -97,21 +102,39 @@ def load_model(filepath: Any, custom_objects: dict[str, Any] | None = None, comp
     """
     path = _path(filepath)
     kind = formats.sniff(path)
-    with objects.custom_object_scope(custom_objects):
+    with _nothing_changes_on_failure(path), objects.custom_object_scope(custom_objects):
         if kind == "zip":
             config, weights_bytes = formats.read_keras(path)
-            model = _model_from_config(config, compile, path)
-            with formats.open_h5_bytes(weights_bytes, path) as h5:
+            with formats.open_h5_bytes(weights_bytes, path) as (h5, inventory):
+                model = _model_from_config(config, compile, path, inventory)
                 pairs, state, rng_state = _read_all(h5, h5, model, path, compile)
         else:
-            with formats.open_h5(path) as h5:
+            with formats.open_h5(path) as (h5, inventory):
                 with formats.damaged(path, "HDF5 model file"):
                     config = formats.h5_config(h5, path)
-                model = _model_from_config(config, compile, path)
+                model = _model_from_config(config, compile, path, inventory)
                 pairs, state, rng_state = _read_all(formats.h5_weights_group(h5), h5, model, path, compile)
-    weights.assign_all(pairs)
-    weights.apply_training_state(model, state, rng_state, restore_rng and compile)
+        # Everything was read and checked above; from here on nothing can fail half-way.
+        weights.assign_all(pairs)
+        weights.apply_training_state(model, state, rng_state, restore_rng and compile)
     return model
+
+
+@contextlib.contextmanager
+def _nothing_changes_on_failure(path: str) -> Iterator[None]:
+    """On any failure put back what building a model touches (the random generator, automatic names),
+    and report every error as a :class:`SavedModelError` naming the file."""
+    rng_state = backend.rng().bit_generator.state
+    names = dict(layer_base._NAME_COUNTS)
+    try:
+        yield
+    except BaseException as err:
+        backend.rng().bit_generator.state = rng_state
+        layer_base._NAME_COUNTS.clear()
+        layer_base._NAME_COUNTS.update(names)
+        if isinstance(err, SavedModelError) or not isinstance(err, Exception):
+            raise
+        raise SavedModelError(f"'{path}' could not be loaded ({type(err).__name__}: {err})") from err
 
 
 def _read_all(weights_group: Any, state_group: Any, model: Any, path: str, with_state: bool,
@@ -123,17 +146,24 @@ def _read_all(weights_group: Any, state_group: Any, model: Any, path: str, with_
     return pairs, state, rng_state
 
 
-def _model_from_config(config: dict[str, Any], compile_: bool, path: str) -> Any:
+def _model_from_config(config: dict[str, Any], compile_: bool, path: str, inventory: guard.Inventory) -> Any:
+    """Rebuild the model, creating no more weight values than the file holds (see :mod:`.guard`)."""
+    reason = f"'{path}' holds only {inventory.values:,} weight values in all"
+    sample_bytes = max(guard.MIN_SAMPLE_BYTES, inventory.declared_bytes)
     try:
-        model = objects.deserialize_layer(config)
+        with allocation_limit(inventory.values, sample_bytes, reason):
+            model = objects.deserialize_layer(config)
     except SavedModelError as err:
         raise SavedModelError(f"'{path}': {err}") from err
+    except Exception as err:  # any other failure of a config is still the file's fault: name it
+        raise SavedModelError(f"'{path}': the model could not be rebuilt from its config "
+                              f"({type(err).__name__}: {err})") from err
     if compile_ and config.get("compile_config"):
         try:
             objects.compile_from_config(model, config["compile_config"])
-        except (ValueError, TypeError, KeyError) as err:
+        except Exception as err:  # a model without its compile settings is still a complete model
             warnings.warn(f"'{path}': the model was loaded but could not be compiled with its saved settings "
-                          f"({err}); call compile() yourself", stacklevel=3)
+                          f"({type(err).__name__}: {err}); call compile() yourself", stacklevel=3)
     return model
 
 
@@ -166,14 +196,15 @@ def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False, by_name
     if not model.weights and not model.built:
         raise ValueError(f"Model '{model.name}' has no weights yet: build it (call it on a batch, or give it an "
                          "Input) before load_weights")
-    if kind == "zip":
-        _, data = formats.read_keras(path)
-        with formats.open_h5_bytes(data, path) as h5:
-            pairs, _, _ = _read_all(h5, h5, model, path, False, skip_mismatch)
-    else:
-        with formats.open_h5(path) as h5:
-            pairs, _, _ = _read_all(formats.h5_weights_group(h5), h5, model, path, False, skip_mismatch)
-    weights.assign_all(pairs)
+    with _nothing_changes_on_failure(path):
+        if kind == "zip":
+            _, data = formats.read_keras(path)
+            with formats.open_h5_bytes(data, path) as (h5, _):
+                pairs, _, _ = _read_all(h5, h5, model, path, False, skip_mismatch)
+        else:
+            with formats.open_h5(path) as (h5, _):
+                pairs, _, _ = _read_all(formats.h5_weights_group(h5), h5, model, path, False, skip_mismatch)
+        weights.assign_all(pairs)
 
 
 def model_to_json(model: Any, **kwargs: Any) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 
 import h5py
 
+from . import guard
 from .atomic import atomic_write
 from .errors import SavedModelError
 
@@ -108,16 +109,20 @@ def write_keras(path: str, config: dict[str, Any], write_h5: Any) -> None:
 
 
 def read_keras(path: str) -> tuple[dict[str, Any], bytes]:
-    """``(config, weights_h5_bytes)`` of a .keras file, every member CRC-checked."""
+    """``(config, weights_h5_bytes)`` of a .keras file, every member size-capped and CRC-checked."""
     with damaged(path, ".keras archive"), zipfile.ZipFile(path, "r") as zf:
         names = set(zf.namelist())
         missing = sorted({"metadata.json", "config.json", "model.weights.h5"} - names)
         if missing:
             raise SavedModelError(f"'{path}' is a zip but not a .keras model: it lacks {missing}")
-        metadata = json.loads(zf.read("metadata.json").decode("utf-8"))
+        metadata = guard.parse_json(guard.read_member(zf, "metadata.json", path, guard.MAX_METADATA_BYTES), path,
+                                    "metadata.json", guard.MAX_METADATA_BYTES)
+        if not isinstance(metadata, dict):
+            raise SavedModelError(f"'{path}': metadata.json does not hold a dict of metadata")
         check_version(metadata.get("format_version"), path)
-        config = json.loads(zf.read("config.json").decode("utf-8"))
-        weights = zf.read("model.weights.h5")
+        config = guard.parse_json(guard.read_member(zf, "config.json", path, guard.MAX_JSON_BYTES), path,
+                                  "config.json")
+        weights = guard.read_member(zf, "model.weights.h5", path)
     if not isinstance(config, dict):
         raise SavedModelError(f"'{path}': config.json does not hold a model config")
     return config, weights
@@ -125,9 +130,11 @@ def read_keras(path: str) -> tuple[dict[str, Any], bytes]:
 
 @contextmanager
 def open_h5_bytes(data: bytes, path: str):  # type: ignore[no-untyped-def]
+    """The weights HDF5 file of a .keras archive, opened and inspected (see :mod:`.guard`)."""
     with damaged(path, "weights file (model.weights.h5)"), h5py.File(io.BytesIO(data), "r") as h5:
         check_version(h5.attrs.get("glassnet_format_version"), path)
-        yield h5
+        inventory = guard.inspect_h5(h5, f"{path}: model.weights.h5")
+        yield h5, inventory
 
 
 # -- .h5 --------------------------------------------------------------------------------------------------
@@ -155,24 +162,24 @@ def write_h5(path: str, config: dict[str, Any] | None, write_weights: Any, write
 
 @contextmanager
 def open_h5(path: str):  # type: ignore[no-untyped-def]
+    """An HDF5 model or weights file, opened and inspected (see :mod:`.guard`)."""
     with damaged(path, "HDF5 model file"), h5py.File(path, "r") as h5:
         check_version(h5.attrs.get("glassnet_format_version"), path)
-        yield h5
+        inventory = guard.inspect_h5(h5, path)
+        yield h5, inventory
 
 
 def h5_config(h5: Any, path: str) -> dict[str, Any]:
     """The model config (with compile settings) stored in a legacy .h5 file."""
-    raw = h5.attrs.get("model_config")
-    if raw is None:
+    config = guard.read_json_attr(h5, "model_config", path)
+    if config is None:
         raise SavedModelError(f"'{path}' holds only weights (written by save_weights), not a model: build the model "
                               "in code, then call model.load_weights()")
-    raw = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
-    config = json.loads(raw)
-    training = h5.attrs.get("training_config")
-    if training is not None:
-        config["compile_config"] = json.loads(training.decode("utf-8") if isinstance(training, bytes) else training)
     if not isinstance(config, dict):
         raise SavedModelError(f"'{path}': model_config does not hold a model config")
+    training = guard.read_json_attr(h5, "training_config", path)
+    if training is not None:
+        config["compile_config"] = training
     return config
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .. import registry
+from ..engine.allocation import check_sample
 from .errors import SavedModelError
 
 # The custom_objects of the load in progress (nested loads stack their dicts).
@@ -125,9 +126,12 @@ def serialize_layer(layer: Any) -> dict[str, Any]:
 
 def deserialize_layer(entry: dict[str, Any]) -> Any:
     """Rebuild a layer or model from :func:`serialize_layer` output (weights not loaded)."""
-    if not isinstance(entry, dict) or "class_name" not in entry or not isinstance(entry.get("config", {}), dict):
+    if not isinstance(entry, dict) or not isinstance(entry.get("class_name"), str) or \
+            not isinstance(entry.get("config", {}), dict):
         raise SavedModelError(f"A layer entry of the config is malformed: {str(entry)[:120]}")
-    name = entry.get("name") or entry.get("config", {}).get("name")
+    name = entry.get("name") or (entry.get("config") or {}).get("name")
+    if name is not None and not isinstance(name, str):
+        raise SavedModelError(f"A layer entry of the config has the name {name!r}, not a string")
     if entry["class_name"] == "__operation__":
         from ..models.serialization_graph import operation_from_entry
 
@@ -147,7 +151,10 @@ def deserialize_layer(entry: dict[str, Any]) -> Any:
             from ..models.serialization_graph import functional_from_config
 
             return functional_from_config(config)
-        if issubclass(cls, Lambda) and isinstance(config.get("function"), str):
+        if issubclass(cls, Lambda) and not isinstance(config.get("function"), str):
+            raise SavedModelError(f"Lambda layer '{name}': its function is saved as {str(config.get('function'))[:60]}"
+                                  "; a file may only name a registered function")
+        if issubclass(cls, Lambda):
             fn = registry.get_registered_object(config["function"])
             if fn is None:
                 raise SavedModelError(
@@ -156,13 +163,14 @@ def deserialize_layer(entry: dict[str, Any]) -> Any:
                     "@glassnet.saving.register_keras_serializable() or pass it in custom_objects")
             config["function"] = fn
         layer = cls.from_config(config)
+        _build_from_config(layer, entry.get("build_config"))
     except SavedModelError:
         raise
-    except (TypeError, ValueError, KeyError) as err:
+    except Exception as err:  # whatever a malformed config makes a constructor raise, the layer is named
+        hint = (" A custom class needs get_config() returning its constructor arguments."
+                if isinstance(err, TypeError) else "")
         raise SavedModelError(f"Could not rebuild layer '{name}' of class '{entry['class_name']}' from its "
-                              f"config: {err}. A custom class needs get_config() returning its constructor "
-                              "arguments") from err
-    _build_from_config(layer, entry.get("build_config"))
+                              f"config: {type(err).__name__}: {err}.{hint}") from err
     return layer
 
 
@@ -170,6 +178,8 @@ def _build_from_config(layer: Any, build_config: Any) -> None:
     """Create a layer's weights for the saved input shape (a subclassed model runs one dummy batch)."""
     from ..models.model import Model
 
+    if build_config is not None and not isinstance(build_config, dict):
+        raise ValueError(f"build_config should be a dict, not {type(build_config).__name__}")
     if not build_config or layer.weights and layer.built:
         return
     shape = build_config.get("input_shape")
@@ -202,7 +212,9 @@ def _zeros(shape: Any) -> Any:
         return {k: _zeros(v) for k, v in shape.items()}
     if isinstance(shape, list):
         return [_zeros(s) for s in shape]
-    return np.zeros(tuple(1 if n is None else n for n in shape), dtype=backend.floatx())
+    shape = tuple(1 if n is None else n for n in shape)
+    check_sample(shape, backend.floatx(), "the saved build_config")
+    return np.zeros(shape, dtype=backend.floatx())
 
 
 def model_config(model: Any) -> dict[str, Any]:

@@ -20,10 +20,12 @@ import json
 import warnings
 from typing import Any
 
+import h5py
 import numpy as np
 
 from .. import backend
 from .errors import SavedModelError
+from .guard import read_json_attr
 
 _SKIP_ATTRS = {"_tracked_layers", "_variables", "_inbound_nodes", "_operations", "_stack", "_input_layer"}
 
@@ -99,17 +101,31 @@ def _write_array(group: Any, name: str, array: Any) -> None:
     ds.attrs["sha256"] = _checksum(array)
 
 
-def _read_array(group: Any, name: str, where: str) -> np.ndarray:
+def _read_array(group: Any, name: str, where: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """Read dataset ``name`` of ``group`` as ``dtype``, after checking it is a real array of ``shape``.
+
+    Everything that could fail is checked here, before the caller assigns anything: the dataset
+    exists, holds integers or floats (not strings, records, opaque bytes or complex numbers), has
+    the expected shape (checked before reading, so a wrongly sized dataset is never loaded) and
+    its SHA-256 matches.  The returned array is already converted, so assigning it cannot fail.
+    """
     if name not in group:
         raise SavedModelError(f"{where}: the file has no dataset '{group.name}/{name}'")
     ds = group[name]
+    if not isinstance(ds, h5py.Dataset):
+        raise SavedModelError(f"{where}: '{group.name}/{name}' is not a dataset")
+    if ds.dtype.kind not in "iuf" or ds.dtype.fields is not None:
+        raise SavedModelError(f"{where}: the dataset '{ds.name}' holds {ds.dtype}, not real numbers")
+    if tuple(ds.shape) != tuple(shape):
+        raise SavedModelError(f"{where}: the dataset '{ds.name}' has shape {tuple(ds.shape)} but the model needs "
+                              f"{tuple(shape)}")
     array = np.asarray(ds[()])
     expected = ds.attrs.get("sha256")
     if expected is not None:
         expected = expected.decode() if isinstance(expected, bytes) else str(expected)
         if _checksum(array) != expected:
             raise SavedModelError(f"{where}: the weights in '{ds.name}' fail their checksum: the file is corrupted")
-    return array
+    return array.astype(dtype, copy=False)
 
 
 def write_weights(group: Any, model: Any) -> None:
@@ -154,16 +170,18 @@ def _read_layer(group: Any, vars_path: str, layer: Any, variables: list[Any], so
         raise SavedModelError(f"'{source}' has no weights for layer '{layer.name}' (expected group "
                               f"'{vars_path}'); the file has weights for: {have or 'no layers'}")
     stored = group[vars_path]
+    if not isinstance(stored, h5py.Group):
+        raise SavedModelError(f"'{source}': '{stored.name}' (weights of layer '{layer.name}') is not a group")
     if len(stored) != len(variables):
         raise SavedModelError(f"'{source}': layer '{layer.name}' has {len(variables)} weight(s) "
                               f"({', '.join(v.path or '?' for v in variables)}) but the file holds {len(stored)}")
     pairs = []
     for i, var in enumerate(variables):
-        array = _read_array(stored, str(i), f"'{source}', layer '{layer.name}'")
-        if tuple(array.shape) != tuple(var.shape):
+        if str(i) in stored and isinstance(stored[str(i)], h5py.Dataset) and \
+                tuple(stored[str(i)].shape) != tuple(var.shape):
             raise SavedModelError(f"'{source}': weight '{var.path}' of layer '{layer.name}' has shape "
-                                  f"{tuple(var.shape)} in the model but {tuple(array.shape)} in the file")
-        pairs.append((var, array))
+                                  f"{tuple(var.shape)} in the model but {tuple(stored[str(i)].shape)} in the file")
+        pairs.append((var, _read_array(stored, str(i), f"'{source}', layer '{layer.name}'", var.shape, var.dtype)))
     return pairs
 
 
@@ -185,8 +203,8 @@ def _layer_paths(group: Any) -> list[str]:
 
 def assign_all(pairs: list[tuple[Any, np.ndarray]]) -> None:
     """Assign checked arrays to their variables (in place, so optimizer buffers stay linked)."""
-    for var, array in pairs:
-        var.assign(array.astype(var.dtype, copy=False))
+    for var, array in pairs:  # every array was checked and converted by _read_array: nothing here can fail
+        var.assign(array)
 
 
 # -- optimizer and random-generator state ---------------------------------------------------------
@@ -232,29 +250,71 @@ def _rng_states(model: Any) -> dict[str, Any]:
 
 
 def read_training_state(group: Any, model: Any, source: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """Read and check the optimizer state and RNG states (nothing is applied here)."""
+    """Read and check the optimizer state and RNG states (nothing is applied here).
+
+    The slot names must be the compiled optimizer's, the step count a non-negative integer and
+    each generator state one NumPy accepts (tried on a scratch generator), so applying them
+    afterwards cannot fail.
+    """
     if "optimizer" not in group:
         return None, None
     opt = group["optimizer"]
+    if not isinstance(opt, h5py.Group):
+        raise SavedModelError(f"'{source}': '{opt.name}' (the optimizer state) is not a group")
     weights = model.trainable_weights
+    optimizer = getattr(model, "optimizer", None)
+    known = tuple(getattr(optimizer, "_slot_names", ()))
     slots: dict[str, list[np.ndarray]] = {}
-    if "vars" in opt:
-        for slot in opt["vars"]:
-            stored = opt["vars"][slot]
-            if len(stored) != len(weights):
-                raise SavedModelError(f"'{source}': the optimizer slot '{slot}' holds {len(stored)} arrays for the "
-                                      f"model's {len(weights)} trainable weights")
-            slots[slot] = [_read_array(stored, str(i), f"'{source}', optimizer slot '{slot}'")
-                           for i in range(len(weights))]
-            for var, array in zip(weights, slots[slot]):
-                if tuple(array.shape) != tuple(var.shape):
-                    raise SavedModelError(f"'{source}': optimizer slot '{slot}' of '{var.path}' has shape "
-                                          f"{tuple(array.shape)}, the weight has shape {tuple(var.shape)}")
-    state = {"iterations": int(opt.attrs.get("iterations", 0)), "slots": slots,
-             "class_name": str(opt.attrs.get("class_name", ""))}
-    rng = group.attrs.get("rng_state")
-    rng_state = json.loads(rng) if rng is not None else None
+    stored_slots = opt["vars"] if "vars" in opt else {}
+    if not isinstance(stored_slots, (dict, h5py.Group)):
+        raise SavedModelError(f"'{source}': '{opt.name}/vars' (the optimizer slots) is not a group")
+    for slot in stored_slots:
+        if slot not in known:
+            raise SavedModelError(f"'{source}': the optimizer state has a slot '{slot}' that "
+                                  f"{type(optimizer).__name__} does not have (its slots: {list(known)})")
+        stored = stored_slots[slot]
+        if not isinstance(stored, h5py.Group) or len(stored) != len(weights):
+            count = len(stored) if isinstance(stored, h5py.Group) else "no"
+            raise SavedModelError(f"'{source}': the optimizer slot '{slot}' holds {count} arrays for the "
+                                  f"model's {len(weights)} trainable weights")
+        slots[slot] = [_read_array(stored, str(i), f"'{source}', optimizer slot '{slot}' of '{var.path}'",
+                                   var.shape, var.dtype) for i, var in enumerate(weights)]
+    iterations = opt.attrs.get("iterations", 0)
+    if isinstance(iterations, np.ndarray) and iterations.shape == ():
+        iterations = iterations[()]
+    if not isinstance(iterations, (int, np.integer)) or isinstance(iterations, (bool, np.bool_)) or iterations < 0:
+        raise SavedModelError(f"'{source}': the optimizer's step count is {iterations!r}, not a whole number >= 0")
+    class_name = opt.attrs.get("class_name", "")
+    class_name = class_name.decode(errors="replace") if isinstance(class_name, bytes) else str(class_name)
+    state = {"iterations": int(iterations), "slots": slots, "class_name": class_name}
+    rng_state = _read_rng_states(group, model, source)
     return state, rng_state
+
+
+def _read_rng_states(group: Any, model: Any, source: str) -> dict[str, Any] | None:
+    """The saved generator states, each checked by loading it into a scratch generator of the same kind."""
+    rng = read_json_attr(group, "rng_state", source)
+    if rng is None:
+        return None
+    if not isinstance(rng, dict) or not isinstance(rng.get("global"), dict) or \
+            not isinstance(rng.get("layers", {}), dict):
+        raise SavedModelError(f"'{source}': the attribute 'rng_state' should be {{'global': state, 'layers': "
+                              f"{{...}}}}, not {str(rng)[:80]}")
+    _try_state(backend.rng(), rng["global"], "the global generator", source)
+    gens = dict(_generators(model))
+    for key, saved in rng.get("layers", {}).items():
+        if key in gens:
+            _try_state(gens[key], saved, f"the generator of '{key}'", source)
+    return rng
+
+
+def _try_state(generator: np.random.Generator, state: Any, what: str, source: str) -> None:
+    scratch = type(generator.bit_generator)()
+    try:
+        scratch.state = state
+    except Exception as err:  # NumPy raises TypeError, ValueError or KeyError for foreign states
+        raise SavedModelError(f"'{source}': the saved state of {what} is not a "
+                              f"{type(scratch).__name__} state ({type(err).__name__}: {err})") from err
 
 
 def apply_training_state(model: Any, state: dict[str, Any] | None, rng_state: dict[str, Any] | None,
