@@ -1,0 +1,31 @@
+"""Files written by glassnet 0.1 (tests/fixtures/saved_by_0_1) still load and predict exactly as recorded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from tests.fixtures import make_saved_files as made
+
+HERE = Path(__file__).parent / "fixtures" / "saved_by_0_1"
+NAMES = ["mlp", "functional", "cnn"]
+
+
+@pytest.mark.parametrize("ext", [".keras", ".h5"])
+@pytest.mark.parametrize("name", NAMES)
+def test_model_files_load_and_predict_as_recorded(name, ext):
+    model = gn.models.load_model(HERE / f"{name}{ext}")
+    expected = np.load(HERE / f"{name}.prediction.npy")
+    np.testing.assert_array_equal(model.predict(made.inputs(name), verbose=0), expected)
+    assert model.optimizer is not None and model.optimizer.iterations == 2
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_weights_files_load_into_the_same_architecture(name):
+    model = made.models()[name]
+    model.load_weights(HERE / f"{name}.weights.h5")
+    expected = np.load(HERE / f"{name}.prediction.npy")
+    np.testing.assert_array_equal(model.predict(made.inputs(name), verbose=0), expected)
