@@ -27,7 +27,8 @@ from . import (
 )
 from .backend import floatx, set_floatx
 from .engine.tensor import GradientTape, Tensor, Variable
-from .layers.base import Layer, clear_session
+from .layers.base import Layer
+from .layers.naming import clear_session
 from .models import Functional, Input, Model, Sequential
 from .models.preflight import HintWarning
 from .registry import register_keras_serializable

@@ -11,6 +11,7 @@ from typing import Any
 from . import backend
 from .backend import xp
 from .engine.ops import conv as _conv
+from .engine.ops import pooling as _pooling
 from .engine.ops.math import (
     abs,
     add,
@@ -123,7 +124,7 @@ def conv_transpose(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "v
 def max_pool(inputs: Any, pool_size: Any, strides: Any = None, padding: str = "valid", data_format: Any = None) -> Tensor:
     """1-D or 2-D max pooling (chosen by the rank of ``inputs``)."""
     _channels_last(data_format)
-    fn = _conv.max_pool1d if as_tensor(inputs).ndim == 3 else _conv.max_pool2d
+    fn = _pooling.max_pool1d if as_tensor(inputs).ndim == 3 else _pooling.max_pool2d
     return fn(inputs, pool_size, strides, padding)
 
 
@@ -131,7 +132,7 @@ def average_pool(inputs: Any, pool_size: Any, strides: Any = None, padding: str 
                  data_format: Any = None) -> Tensor:
     """1-D or 2-D average pooling; 'same' padding leaves padded cells out of the mean."""
     _channels_last(data_format)
-    fn = _conv.avg_pool1d if as_tensor(inputs).ndim == 3 else _conv.avg_pool2d
+    fn = _pooling.avg_pool1d if as_tensor(inputs).ndim == 3 else _pooling.avg_pool2d
     return fn(inputs, pool_size, strides, padding)
 
 

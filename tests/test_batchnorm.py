@@ -11,7 +11,7 @@ import torch
 
 import glassnet as gn
 from glassnet import layers
-from glassnet.engine.ops import conv as C
+from glassnet.engine.ops import normalization as N
 from glassnet.engine.tensor import GradientTape, Variable
 
 
@@ -100,13 +100,13 @@ def test_training_batch_norm_op_finite_differences():
     r = rng.normal(size=x.shape)
 
     def loss(xa, ga, ba):
-        out, _, _ = C.batch_norm(Variable(xa, dtype="float64"), Variable(ga, dtype="float64"),
+        out, _, _ = N.batch_norm(Variable(xa, dtype="float64"), Variable(ga, dtype="float64"),
                                  Variable(ba, dtype="float64"), axis=-1, epsilon=1e-3)
         return (out.numpy() * r).sum()
 
     vs = [Variable(a, dtype="float64") for a in (x, gamma, beta)]
     with GradientTape() as tape:
-        out, _, _ = C.batch_norm(*vs, axis=-1, epsilon=1e-3)
+        out, _, _ = N.batch_norm(*vs, axis=-1, epsilon=1e-3)
         total = (out * r).sum()
     grads = tape.gradient(total, vs)
     arrays = [x, gamma, beta]

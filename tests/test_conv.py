@@ -14,6 +14,8 @@ import torch.nn.functional as F
 import glassnet as gn
 from glassnet import layers
 from glassnet.engine.ops import conv as C
+from glassnet.engine.ops import im2col
+from glassnet.engine.ops import pooling as P
 from glassnet.engine.tensor import GradientTape, Variable
 
 
@@ -138,8 +140,8 @@ def test_chunked_columns_give_the_same_result(monkeypatch, limit, cin):
 
     whole, whole_t = run_with_grads(fn, [x, w, b]), run_with_grads(fn_t, [x, wt])
     per_sample = 4 * 8 * 9 * cin
-    monkeypatch.setattr(C, limit, per_sample // 2)  # less than one sample: one sample per chunk
-    assert len(C._chunks(5, per_sample, 9 * cin)) == 5
+    monkeypatch.setattr(im2col, limit, per_sample // 2)  # less than one sample: one sample per chunk
+    assert len(im2col.sample_chunks(5, per_sample, 9 * cin)) == 5
     for (out, grads, _), (ref, ref_grads, _) in ((run_with_grads(fn, [x, w, b]), whole),
                                                  (run_with_grads(fn_t, [x, wt]), whole_t)):
         np.testing.assert_allclose(out, ref, rtol=1e-12)
@@ -170,9 +172,9 @@ def test_backward_never_uses_add_at(monkeypatch):
     rng = np.random.default_rng(4)
     x, w, wt = rng.normal(size=(2, 7, 7, 3)), rng.normal(size=(3, 3, 3, 2)), rng.normal(size=(3, 3, 2, 3))
     run_with_grads(lambda a, k: C.conv2d(a, k, strides=2, padding="same", dilation_rate=1), [x, w])
-    run_with_grads(lambda a, k: C.max_pool2d(C.conv2d(a, k), 3, 1, "same"), [x, w])
-    run_with_grads(lambda a, k: C.max_pool2d(C.conv2d(a, k), 2), [x, w])
-    run_with_grads(lambda a, k: C.avg_pool2d(C.conv2d(a, k), 2, 1, "same"), [x, w])
+    run_with_grads(lambda a, k: P.max_pool2d(C.conv2d(a, k), 3, 1, "same"), [x, w])
+    run_with_grads(lambda a, k: P.max_pool2d(C.conv2d(a, k), 2), [x, w])
+    run_with_grads(lambda a, k: P.avg_pool2d(C.conv2d(a, k), 2, 1, "same"), [x, w])
     run_with_grads(lambda a, k: C.conv2d_transpose(a, k, strides=2, padding="same"), [x, wt])
 
 
@@ -246,7 +248,7 @@ def test_conv2d_transpose_finite_differences():
 def test_conv2d_output_size_follows_w_minus_f_plus_2p_over_s(n, k, s, padding, expected):
     layer = layers.Conv2D(2, k, strides=s, padding=padding)
     assert layer(np.zeros((1, n, n, 1), "float32")).shape == (1, expected, expected, 2)
-    assert C.conv_output_length(n, k, s, padding) == expected
+    assert im2col.conv_output_length(n, k, s, padding) == expected
 
 
 def test_conv2d_layer_weights_layout_and_params():

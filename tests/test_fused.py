@@ -11,6 +11,7 @@ from glassnet import layers
 from glassnet.engine.ops import conv as C
 from glassnet.engine.ops import fused as F
 from glassnet.engine.ops import nn
+from glassnet.engine.ops import pooling as P
 from glassnet.engine.tensor import GradientTape, Tensor, Variable
 from glassnet.models import fusion
 
@@ -35,7 +36,7 @@ def _pair_of_results(case, block: int | None = None, seed: int = 0):
         F.FUSED_BLOCK = block
     try:
         with GradientTape(persistent=True) as tape:
-            separate = C.max_pool2d(nn.relu(C.conv2d(x, w, b, strides, padding, dilation)), 2)
+            separate = P.max_pool2d(nn.relu(C.conv2d(x, w, b, strides, padding, dilation)), 2)
             fused = F.conv2d_relu_max_pool(x, w, b, strides, padding, dilation)
             g = Tensor(rng.normal(size=separate.shape))
             loss_separate = (separate * g).sum()
@@ -165,3 +166,38 @@ def test_functional_fusion_trains_identically(branch: bool, monkeypatch) -> None
     assert bool(calls) is not branch
     for a, b in zip(fused.get_weights(), separate.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+# --- the plan: built once per model, rebuilt when the layers or fuse_layers change -----------------------------
+def test_sequential_plan_is_built_once_and_follows_fuse_layers_and_the_layer_list() -> None:
+    model = _convnet(True)
+    plan = model._forward_plan()
+    assert [type(step).__name__ for step in plan] == ["FusedPair", "FusedPair", "Flatten", "Dense"]
+    assert plan[0].conv is model.layers[0] and plan[0].pool is model.layers[1]
+    assert model._forward_plan() is plan  # reused, not decided again on every forward
+    model.fuse_layers = False
+    assert model._forward_plan() == model.layers  # every layer on its own, e.g. to step through them
+    model.fuse_layers = True
+    assert isinstance(model._forward_plan()[1], fusion.FusedPair)
+    model.pop()
+    assert [type(step).__name__ for step in model._forward_plan()] == ["FusedPair", "FusedPair", "Flatten"]
+    model.add(layers.Dense(2))
+    assert model._forward_plan()[-1] is model.layers[-1]
+
+
+def test_sequential_without_input_fuses_once_its_layers_are_built() -> None:
+    model = keras.Sequential([layers.Conv2D(2, 3, activation="relu"), layers.MaxPooling2D(2)])
+    assert model._forward_plan() == model.layers  # shapes unknown: nothing to fuse yet
+    out = model(np.ones((1, 6, 6, 1), "float32"))
+    assert [type(step).__name__ for step in model._forward_plan()] == ["FusedPair"]
+    np.testing.assert_allclose(model(np.ones((1, 6, 6, 1), "float32")).numpy(), out.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("branch", [False, True])
+def test_functional_plan_replaces_the_pair_by_one_step(branch: bool) -> None:
+    model = _functional_convnet(True, branch)
+    kinds = [type(step.layer).__name__ for step in model._forward_plan()]
+    unfused = [type(layer).__name__ for layer in model.layers[1:]]
+    assert kinds == (unfused if branch else ["FusedPair"] + unfused[2:])
+    model.fuse_layers = False
+    assert [type(step.layer).__name__ for step in model._forward_plan()] == unfused

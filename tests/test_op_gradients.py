@@ -1,13 +1,16 @@
 """Finite differences in float64 for every primitive, activation, loss and issue-2 layer.
 
-One table (``tests/oracles/samples.py``) drives every test here; a coverage test makes sure each public
-primitive of ``engine/ops/math.py`` and ``engine/ops/nn.py``, each activation name, each loss class and
-each issue-2 layer has at least one sample.
+One table (``tests/oracles/samples.py`` and ``samples_cnn.py``) drives every test here; a coverage test
+makes sure each public op of every module of ``engine/ops`` (math, nn, conv, pooling, normalization,
+spatial, fused: any module added there is counted too), each activation name, each loss class and each
+issue-2 layer has at least one sample.
 """
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 
 import numpy as np
 import pytest
@@ -15,6 +18,7 @@ from oracles import SAMPLES, OpSample
 
 import glassnet as gn
 from glassnet import layers, losses
+from glassnet.engine import ops
 from glassnet.engine.gradcheck import GradientCheckError, check_gradients
 from glassnet.engine.ops import math as m
 from glassnet.engine.ops import nn
@@ -23,14 +27,41 @@ ISSUE2_LAYERS = ["Dense", "Activation", "Flatten", "Reshape", "Dropout", "Add", 
                  "Maximum", "Minimum", "Concatenate", "ReLU", "LeakyReLU", "Softmax"]
 
 
+# Public functions of engine/ops that are not differentiable ops, so have no sample: the window geometry
+# and array kernels of im2col.py (exercised by every conv, pooling and fused sample), the shared argument
+# checks and the output-size rule of the transposed convolution.
+NOT_OPS = {"im2col.*", "conv.check_conv_args", "conv.conv_transpose_output_length"}
+
+
 def _public_functions(module: object) -> set[str]:
     return {name for name, fn in inspect.getmembers(module, inspect.isfunction)
             if fn.__module__ == module.__name__ and not name.startswith("_")}
 
 
+def engine_ops() -> set[str]:
+    """``"module.function"`` for every public function of every module in ``engine/ops``, less ``NOT_OPS``."""
+    names = set()
+    for info in pkgutil.iter_modules(ops.__path__):
+        if f"{info.name}.*" in NOT_OPS:
+            continue
+        module = importlib.import_module(f"{ops.__name__}.{info.name}")
+        names |= {f"{info.name}.{n}" for n in _public_functions(module)}
+    return names - NOT_OPS
+
+
+def test_the_op_list_reaches_every_room_of_engine_ops() -> None:
+    """Guards the coverage test below against finding nothing to check."""
+    found = engine_ops()
+    for op in ("math.add", "nn.dense", "conv.conv2d", "conv.conv1d", "conv.conv2d_transpose", "pooling.max_pool2d",
+               "pooling.avg_pool1d", "normalization.batch_norm", "spatial.upsample2d", "spatial.resize_bilinear",
+               "spatial.pad2d", "spatial.crop2d", "fused.conv2d_relu_max_pool"):
+        assert op in found
+    assert NOT_OPS - {"im2col.*"} <= {f"conv.{n}" for n in _public_functions(ops.conv)}, "a stale NOT_OPS entry"
+
+
 def test_every_primitive_activation_loss_and_layer_has_a_sample() -> None:
     covered = {s.covers for s in SAMPLES}
-    expected = {f"math.{n}" for n in _public_functions(m)} | {f"nn.{n}" for n in _public_functions(nn)}
+    expected = engine_ops()
     expected |= {f"activation.{n}" for n in gn.activations.names()}
     expected |= {f"loss.{type(losses.get(n)).__name__}" for n in losses.names()}
     expected |= {f"layer.{n}" for n in ISSUE2_LAYERS}

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 
 import glassnet as gn
 from glassnet import layers
-from glassnet.engine.ops import conv as C
+from glassnet.engine.ops import pooling as P
 from glassnet.engine.tensor import GradientTape, Variable
 
 
@@ -68,7 +68,7 @@ POOL_CASES = [
 @pytest.mark.parametrize("H,W,pool,strides,padding", POOL_CASES)
 def test_pool2d_matches_torch(kind, H, W, pool, strides, padding):
     x = np.random.default_rng(H * W).normal(size=(3, H, W, 4))
-    op = C.max_pool2d if kind == "max" else C.avg_pool2d
+    op = P.max_pool2d if kind == "max" else P.avg_pool2d
     out, grad, r = glassnet_run(lambda v: op(v, pool, strides, padding), x)
     t_out, t_grad = torch_pool(kind, x, pool, strides, padding, r)
     assert out.shape == t_out.shape
@@ -81,7 +81,7 @@ def test_pool2d_matches_torch(kind, H, W, pool, strides, padding):
 def test_max_pool_ties_go_to_the_first_maximum_like_torch(pool, strides, padding):
     # Integer-valued input: many ties inside each window, including at 0 after a relu.
     x = np.maximum(np.random.default_rng(0).integers(-2, 3, size=(2, 7, 6, 3)), 0).astype("float64")
-    out, grad, r = glassnet_run(lambda v: C.max_pool2d(v, pool, strides, padding), x)
+    out, grad, r = glassnet_run(lambda v: P.max_pool2d(v, pool, strides, padding), x)
     t_out, t_grad = torch_pool("max", x, pool, strides, padding, r)
     np.testing.assert_allclose(out, t_out)
     np.testing.assert_allclose(grad, t_grad, atol=1e-12)
@@ -92,7 +92,7 @@ def test_max_pool_ties_go_to_the_first_maximum_like_torch(pool, strides, padding
 @pytest.mark.parametrize("kind", ["max", "avg"])
 def test_pool_finite_differences(kind):
     x = np.random.default_rng(1).permutation(2 * 5 * 7 * 2).reshape(2, 5, 7, 2) / 10.0  # distinct values
-    op = C.max_pool2d if kind == "max" else C.avg_pool2d
+    op = P.max_pool2d if kind == "max" else P.avg_pool2d
 
     def f(v):
         return op(v, (3, 2), (2, 2), "same")
@@ -113,7 +113,7 @@ def test_pool_finite_differences(kind):
 @pytest.mark.parametrize("pool,strides,padding", [(2, None, "valid"), (3, 2, "same"), (3, 1, "valid")])
 def test_pool1d_matches_torch(kind, pool, strides, padding):
     x = np.random.default_rng(2).normal(size=(3, 11, 4))
-    op = C.max_pool1d if kind == "max" else C.avg_pool1d
+    op = P.max_pool1d if kind == "max" else P.avg_pool1d
     out, grad, r = glassnet_run(lambda v: op(v, pool, strides, padding), x)
     s = pool if strides is None else strides
     t_out, t_grad = torch_pool(kind, x[:, None], (1, pool), (1, s), padding, r[:, None])

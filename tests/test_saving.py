@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
+import glassnet.serialization
 from glassnet import layers
 from glassnet.layers.base import Layer
 from glassnet.saving import SavedModelError
@@ -91,12 +92,12 @@ def test_layer_config_round_trip(name):
     cls = getattr(layers, name)
     layer = make_layer(cls)
     config = layer.get_config()
-    as_json = json.loads(gn.saving.objects.to_json(config))
+    as_json = json.loads(gn.serialization.to_json(config))
     # The saving path (names resolved through the registry: Lambda's function is stored by name).
-    again = gn.saving.deserialize_layer(json.loads(gn.saving.objects.to_json(gn.saving.serialize_layer(layer))))
+    again = gn.saving.deserialize_layer(json.loads(gn.serialization.to_json(gn.saving.serialize_layer(layer))))
     assert type(again) is cls
-    assert json.loads(gn.saving.objects.to_json(again.get_config())) == as_json
-    assert json.loads(gn.saving.objects.to_json(cls.from_config(config).get_config())) == as_json  # plain too
+    assert json.loads(gn.serialization.to_json(again.get_config())) == as_json
+    assert json.loads(gn.serialization.to_json(cls.from_config(config).get_config())) == as_json  # plain too
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -23,7 +23,7 @@ import pytest
 
 import glassnet as gn
 from glassnet import backend, layers
-from glassnet.layers import base as layer_base
+from glassnet.layers import naming as layer_naming
 from glassnet.saving import SavedModelError, guard
 
 
@@ -41,7 +41,7 @@ def _snapshot(model: gn.Model) -> dict[str, Any]:
     return {"weights": [w.numpy().copy() for w in model.weights],
             "optimizer": [np.array(v.numpy(), copy=True) for v in model.optimizer.variables],
             "rng": json.dumps(backend.rng().bit_generator.state),
-            "names": dict(layer_base._NAME_COUNTS)}
+            "names": dict(layer_naming._NAME_COUNTS)}
 
 
 def _assert_unchanged(before: dict[str, Any], model: gn.Model) -> None:

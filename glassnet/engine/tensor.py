@@ -48,9 +48,17 @@ class Tensor:
     indexing, ``reshape``, ``T``, ``sum``, ``mean`` and ``max``, all
     differentiable, so plain Python arithmetic inside a subclassed
     ``Model.call`` or a custom loss is differentiated like any layer.
+
+    Attributes
+    ----------
+    pre_activation : (str, Tensor) or None
+        Set only on the output of ``softmax`` and ``sigmoid``: the activation's
+        name and its input z (the logits), so a cross-entropy applied to these
+        probabilities can use the numerically stable logits form instead.
+        Read it with :func:`glassnet.engine.ops.nn.logits_of`, which explains why.
     """
 
-    __slots__ = ("data", "requires_grad", "name", "_keras_logits", "__weakref__")
+    __slots__ = ("data", "requires_grad", "name", "pre_activation", "__weakref__")
     # Make NumPy hand `ndarray + tensor` to Tensor.__radd__ instead of broadcasting element-wise.
     __array_ufunc__ = None
 
@@ -62,8 +70,8 @@ class Tensor:
         self.data = data
         self.requires_grad = requires_grad
         self.name = name
-        # Set by softmax/sigmoid: the pre-activation, so cross-entropy can use the stable logits form.
-        self._keras_logits: tuple[str, Tensor] | None = None
+        # Only softmax/sigmoid set it (see engine.ops.nn.logits_of); every other tensor has none.
+        self.pre_activation: tuple[str, Tensor] | None = None
 
     # -- array facts --------------------------------------------------------------------------
     @property
@@ -262,6 +270,29 @@ def record(data: Any, parents: tuple[Tensor, ...], backward: BackwardFn) -> Tens
                     tape._nodes.append(node)
                 break
     return out
+
+
+def is_recording(*tensors: Tensor | None) -> bool:
+    """Whether a :class:`GradientTape` is recording now; given ``tensors``, also whether one needs a gradient.
+
+    Ops ask this before doing work that only the backward pass needs (keeping a column matrix,
+    the winners of a max-pool), so inference and ``predict`` skip it.
+
+    Parameters
+    ----------
+    *tensors : Tensor or None
+        The op's differentiable inputs; ``None`` entries (an absent bias) are ignored.  With no
+        tensors, only whether some tape records.
+
+    Returns
+    -------
+    bool
+        True when a tape records and (if tensors are given) one of them requires a gradient,
+        i.e. exactly when :func:`record` would put the op's node on the tape.
+    """
+    if not _ACTIVE_TAPES:
+        return False
+    return not tensors or any(t is not None and t.requires_grad for t in tensors)
 
 
 class GradientTape:

@@ -1,22 +1,22 @@
 """Layers with Keras' names, arguments and weight layouts."""
 
-from ..models.symbolic import Input, InputLayer
+from ..serialization import deserialize, register_builtin, serialize
 from .base import InputSpec, Layer
 from .convolutional import Conv1D, Conv2D, Conv2DTranspose, Convolution1D, Convolution2D, Convolution2DTranspose
 from .core import ELU, Activation, Dense, Lambda, LeakyReLU, PReLU, ReLU, Softmax
 from .merge import (
-                    Add,
-                    Average,
-                    Concatenate,
-                    Maximum,
-                    Minimum,
-                    Multiply,
-                    Subtract,
-                    add,
-                    average,
-                    concatenate,
-                    multiply,
-                    subtract,
+    Add,
+    Average,
+    Concatenate,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    multiply,
+    subtract,
 )
 from .normalization import BatchNormalization
 from .pooling import (
@@ -41,6 +41,7 @@ from .preprocessing import Normalization, Rescaling
 from .regularization import Dropout
 from .reshaping import Flatten, Reshape
 from .spatial import Cropping2D, UpSampling2D, ZeroPadding2D
+from .tracing import Input, InputLayer
 
 __all__ = [
     "ELU", "Normalization", "PReLU", "Rescaling",
@@ -53,4 +54,12 @@ __all__ = [
     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D",
     "GlobalMaxPool2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "MaxPool1D", "MaxPool2D", "MaxPooling1D",
     "MaxPooling2D", "UpSampling2D", "ZeroPadding2D",
+    # configs (keras.layers.serialize / deserialize)
+    "serialize", "deserialize",
 ]
+
+# Keras' other names for a class (Convolution2D, MaxPool2D...) resolve in configs too.
+for _name in __all__:
+    _obj = globals()[_name]
+    if isinstance(_obj, type) and issubclass(_obj, Layer):
+        register_builtin(_obj, _name)

@@ -11,87 +11,31 @@ from __future__ import annotations
 
 import inspect
 import math
-import re
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
-from .. import backend
+from .. import backend, serialization, tree
 from .. import constraints as _constraints
 from .. import initializers as _initializers
 from .. import regularizers as _regularizers
-from ..engine.allocation import readable_memory, reserve_weight
-from ..engine.tensor import Tensor, Variable, as_tensor
+from ..engine.allocation import check_sample, readable_memory, reserve_weight
+from ..engine.tensor import Tensor, Variable
+from .input_spec import InputSpec, _batchless, _checked_shape, _checked_weight_array, _shapes_of, _to_tensors
+from .naming import snake_case, unique_name
 
-_NAME_COUNTS: dict[str, int] = {}
-
-
-def unique_name(base: str) -> str:
-    """``dense``, then ``dense_1``, ``dense_2``... (Keras' automatic names)."""
-    count = _NAME_COUNTS.get(base, 0)
-    _NAME_COUNTS[base] = count + 1
-    return base if count == 0 else f"{base}_{count}"
+# Attributes that hold bookkeeping, not sublayers whose weights are saved.
+_NOT_CHILDREN = {"_tracked_layers", "_variables", "_inbound_nodes", "_operations", "_stack", "_input_layer"}
 
 
-def clear_session() -> None:
-    """Reset automatic layer and model names (Keras' ``clear_session``)."""
-    _NAME_COUNTS.clear()
-
-
-def _checked_shape(shape: Iterable[Any], owner: str) -> tuple[int, ...]:
-    """``shape`` as a tuple of non-negative ints, or a ValueError naming the weight."""
-    try:
-        dims = tuple(shape)
-    except TypeError:
-        raise ValueError(f"{owner}: the shape {shape!r} is not a sequence of sizes") from None
-    out = []
-    for n in dims:
-        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) and not (
-                isinstance(n, (float, np.floating)) and float(n).is_integer()):
-            raise ValueError(f"{owner}: the shape {dims} holds {n!r}; every size must be a whole number")
-        if n < 0:
-            raise ValueError(f"{owner}: the shape {dims} has a negative size")
-        out.append(int(n))
-    return tuple(out)
-
-
-def snake_case(name: str) -> str:
-    """``Conv2D`` -> ``conv2d``, ``BatchNormalization`` -> ``batch_normalization``."""
-    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
-
-
-class InputSpec:
-    """What a layer accepts: a number of axes and fixed sizes on some axes.
-
-    Checked on every call, so a mismatch is reported with the layer's name and
-    both shapes instead of a NumPy broadcasting error deep inside.
-    """
-
-    def __init__(self, ndim: int | None = None, min_ndim: int | None = None,
-                 axes: dict[int, int] | None = None) -> None:
-        self.ndim, self.min_ndim, self.axes = ndim, min_ndim, axes or {}
-
-    def check(self, layer_name: str, shape: tuple[Any, ...]) -> None:
-        """Raise a ``ValueError`` naming the layer when ``shape`` does not fit."""
-        shown = tuple(None if i == 0 else n for i, n in enumerate(shape))
-        if self.ndim is not None and len(shape) != self.ndim:
-            raise ValueError(
-                f"Input of layer '{layer_name}' is incompatible with the layer: expected ndim="
-                f"{self.ndim}, found ndim={len(shape)}. Full shape received: {shown}"
-            )
-        if self.min_ndim is not None and len(shape) < self.min_ndim:
-            raise ValueError(
-                f"Input of layer '{layer_name}' is incompatible with the layer: expected min_ndim="
-                f"{self.min_ndim}, found ndim={len(shape)}. Full shape received: {shown}"
-            )
-        for axis, size in self.axes.items():
-            if shape[axis] is not None and shape[axis] != size:
-                raise ValueError(
-                    f"Input of layer '{layer_name}' is incompatible with the layer: expected axis "
-                    f"{axis} of input shape to have value {size}, but received input with shape {shown}"
-                )
+def as_shape(shape: Any) -> Any:
+    """A shape from a config (lists) as tuples, keeping dicts and lists of shapes."""
+    if isinstance(shape, dict):
+        return {k: as_shape(v) for k, v in shape.items()}
+    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple)):
+        return [as_shape(s) for s in shape]
+    return tuple(shape)
 
 
 class Layer:
@@ -312,10 +256,27 @@ class Layer:
         return inputs
 
     def compute_output_shape(self, input_shape: Any) -> Any:
-        """The output shape for ``input_shape``, found by running ``call`` on a dummy batch."""
-        from ..models.symbolic import infer_output_shape
+        """The output shape for ``input_shape``, found by running the layer on one zero sample.
 
-        return infer_output_shape(self, input_shape)
+        The batch axis of the answer is the one given (``None`` stays ``None``).
+        """
+        single = isinstance(input_shape, tuple)
+        shapes = [input_shape] if single else input_shape
+        batch = tree.flatten(shapes)[0] if shapes else None
+
+        def zeros(shape: Any) -> Tensor:
+            sample = tuple(1 if n is None else int(n) for n in shape)
+            check_sample(sample, self.dtype, f"layer '{self.name}'")
+            return Tensor(backend.xp.zeros(sample, dtype=self.dtype))
+
+        if isinstance(shapes, dict):
+            dummy: Any = {k: zeros(v) for k, v in shapes.items()}
+        else:
+            dummy = [zeros(s) for s in shapes]
+            batch = shapes[0][0] if shapes and len(shapes[0]) else None
+        with backend.xp.errstate(all="ignore"):
+            out = Layer.__call__(self, dummy[0] if single else dummy, training=False)
+        return tree.map_structure(lambda t: (batch,) + tuple(t.shape[1:]), out)
 
     @classmethod
     def _call_accepts(cls, argument: str) -> bool:
@@ -335,10 +296,10 @@ class Layer:
             self.built = True
 
     def __call__(self, inputs: Any, *args: Any, training: Any = None, **kwargs: Any) -> Any:
-        from ..models import symbolic
-
-        if symbolic.any_symbolic(inputs) or symbolic.any_symbolic(args):
-            return symbolic.call_symbolic(self, inputs, args, kwargs)
+        # A symbolic input (keras.Input) records this call as a graph node instead of computing.
+        symbolic = next((t for t in tree.flatten((inputs, args)) if getattr(t, "records_layer_calls", False)), None)
+        if symbolic is not None:
+            return symbolic.record_call(self, inputs, args, kwargs)
         inputs = _to_tensors(inputs, self._keeps_integer_input)
         shapes = _shapes_of(inputs)
         if not self.built:
@@ -397,64 +358,52 @@ class Layer:
         """Rebuild a layer from :meth:`get_config` output."""
         return cls(**config)
 
+    def get_build_config(self) -> dict[str, Any] | None:
+        """The input shape the layer was built for (None before it is built)."""
+        shape = getattr(self, "_build_shape", None)
+        return None if shape is None else {"input_shape": shape}
+
+    def build_from_config(self, config: dict[str, Any]) -> None:
+        """Create the weights for :meth:`get_build_config` output, so saved weights can be loaded."""
+        shape = config.get("input_shape")
+        if shape is not None and not self.built:
+            self._maybe_build(as_shape(shape))
+
+    def _weight_children(self) -> list[tuple[str, "Layer"]]:
+        """``(key, sublayer)`` pairs under which saved weights are grouped: attribute names, as in Keras 3.
+
+        ``self.dense1`` is stored under ``dense1``, a list ``self.blocks`` under ``blocks_0``...
+        Containers with an ordered layer list (Sequential, Functional) override this.
+        """
+        found: list[tuple[str, Layer]] = []
+
+        def add(key: str, sub: Any) -> None:
+            if isinstance(sub, Layer) and sub is not self and all(sub is not s for _, s in found):
+                found.append((key, sub))
+
+        for attr, value in vars(self).items():
+            if attr in _NOT_CHILDREN:
+                continue
+            if isinstance(value, (list, tuple)):
+                for i, item in enumerate(value):
+                    add(f"{attr}_{i}", item)
+            elif isinstance(value, dict):
+                for k, item in value.items():
+                    add(f"{attr}_{k}", item)
+            else:
+                add(attr, value)
+        for sub in self._tracked_layers:  # tracked some other way: fall back on the layer name
+            add(sub.name, sub)
+        return found
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # glassnet's own layers are found by class name in configs; a user's class must be registered.
+        if cls.__module__.startswith("glassnet."):
+            serialization.register_builtin(cls)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
-def _checked_weight_array(value: Any, var: Variable, layer_name: str) -> np.ndarray:
-    """``value`` as an array that can overwrite ``var``, or a ValueError naming the layer and weight."""
-    where = f"Layer '{layer_name}': weight '{var.path}'"
-    try:
-        arr = np.asarray(getattr(value, "data", value))
-    except (TypeError, ValueError) as err:  # ragged nested lists
-        raise ValueError(f"{where} could not be read as an array: {err}") from None
-    if arr.dtype.kind not in "biuf":
-        # Strings, objects and complex numbers would be cast (or half-cast) silently by assignment.
-        kind = {"U": "strings", "S": "bytes", "O": "Python objects", "c": "complex numbers"}.get(arr.dtype.kind,
-                                                                                                 "non-numbers")
-        raise ValueError(f"{where} needs a real-valued numeric array, but the array given holds {kind} "
-                         f"(dtype {arr.dtype})")
-    if arr.shape != tuple(var.shape):
-        raise ValueError(f"{where} has shape {var.shape}, but the array given has shape {arr.shape}")
-    return arr
-
-
-def _to_tensors(inputs: Any, keep_int: bool = False) -> Any:
-    """Wrap arrays as tensors; floats become floatx, integers too unless ``keep_int``."""
-    if isinstance(inputs, Tensor):
-        if not keep_int and inputs.dtype.kind in "biu":
-            return as_tensor(inputs.data.astype(backend.floatx()))
-        return inputs
-    if isinstance(inputs, (list, tuple)):
-        return type(inputs)(_to_tensors(x, keep_int) for x in inputs)
-    if isinstance(inputs, dict):
-        return {k: _to_tensors(v, keep_int) for k, v in inputs.items()}
-    if inputs is None:
-        return None
-    arr = backend.to_array(inputs)
-    if arr.dtype.kind == "f" and arr.dtype != backend.floatx():
-        arr = arr.astype(backend.floatx())
-    elif arr.dtype.kind in "biu" and not keep_int:
-        arr = arr.astype(backend.floatx())
-    return as_tensor(arr)
-
-
-def _shapes_of(inputs: Any) -> Any:
-    if isinstance(inputs, Tensor):
-        return inputs.shape
-    if isinstance(inputs, (list, tuple)):
-        return [_shapes_of(x) for x in inputs]
-    if isinstance(inputs, dict):
-        return {k: _shapes_of(v) for k, v in inputs.items()}
-    return None
-
-
-def _batchless(shapes: Any) -> Any:
-    """Replace the batch size with None, so weights never depend on it."""
-    if isinstance(shapes, tuple):
-        return (None,) + tuple(shapes[1:]) if shapes else shapes
-    if isinstance(shapes, list):
-        return [_batchless(s) for s in shapes]
-    if isinstance(shapes, dict):
-        return {k: _batchless(v) for k, v in shapes.items()}
-    return shapes
+serialization.register_builtin(Layer)

@@ -5,7 +5,8 @@ Why convolutions: the same small kernel slides over the whole image (parameter s
 pattern learnt in one place is recognised everywhere.  Output size per axis:
 W_out = (W - F + 2P) / S + 1  ('valid': P = 0; 'same': W_out = ceil(W / S)).
 
-The arithmetic (im2col + one matrix product, and its backward) lives in ``engine.ops.conv``.
+The arithmetic (im2col + one matrix product, and its backward) lives in ``engine.ops.conv``
+(and its array kernels in ``engine.ops.im2col``).
 """
 
 from __future__ import annotations
@@ -15,12 +16,10 @@ from typing import Any
 import numpy as np
 
 from .. import activations as _activations
-from .. import constraints as _constraints
-from .. import initializers as _initializers
-from .. import regularizers as _regularizers
 from ..checks import ArgumentTypeError, check_integer
 from ..engine.ops import conv as _conv
-from .base import InputSpec, Layer
+from .base import InputSpec
+from .weight_options import KernelBiasLayer
 
 
 def normalize_tuple(value: Any, rank: int, name: str, layer: str, minimum: int = 1) -> tuple[int, ...]:
@@ -46,7 +45,7 @@ def check_data_format(data_format: Any, layer: str) -> str:
     return "channels_last"
 
 
-class _Conv(Layer):
+class _Conv(KernelBiasLayer):
     """Shared arguments, checks, weights and config of Conv1D and Conv2D."""
 
     rank = 2
@@ -57,7 +56,8 @@ class _Conv(Layer):
                  use_bias: bool = True, kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
                  kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        super().__init__(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                         bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
         who = f"{type(self).__name__} '{self.name}'"
         filters = check_integer(filters, "filters", who)
         if groups != 1:
@@ -74,15 +74,6 @@ class _Conv(Layer):
         self.padding = padding
         self.data_format = check_data_format(data_format, who)
         self.groups = groups
-        self.activation = _activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = _initializers.get(kernel_initializer)
-        self.bias_initializer = _initializers.get(bias_initializer)
-        self.kernel_regularizer = _regularizers.get(kernel_regularizer)
-        self.bias_regularizer = _regularizers.get(bias_regularizer)
-        self.activity_regularizer = _regularizers.get(activity_regularizer)
-        self.kernel_constraint = _constraints.get(kernel_constraint)
-        self.bias_constraint = _constraints.get(bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def _kernel_shape(self, channels: int) -> tuple[int, ...]:
@@ -97,12 +88,7 @@ class _Conv(Layer):
                 f"{type(self).__name__} '{self.name}': the channel axis (last) of the input must be known, "
                 f"got input shape {input_shape}"
             )
-        self.kernel = self.add_weight(self._kernel_shape(channels), self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
-                                      name="kernel")
-        self.bias = (self.add_weight((self.filters,), self.bias_initializer,
-                                     regularizer=self.bias_regularizer, constraint=self.bias_constraint,
-                                     name="bias") if self.use_bias else None)
+        self.build_kernel_and_bias(self._kernel_shape(channels), self.filters)
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: channels})
         self.built = True
 
@@ -116,12 +102,6 @@ class _Conv(Layer):
                     "use padding='same' or a smaller kernel"
                 )
 
-    def _finish(self, z: Any) -> Any:
-        out = self.activation(z)
-        if self.activity_regularizer is not None:
-            self.add_loss(self.activity_regularizer(out))
-        return out
-
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),
@@ -132,15 +112,7 @@ class _Conv(Layer):
             "data_format": self.data_format,
             "dilation_rate": self.dilation_rate,
             "groups": self.groups,
-            "activation": _activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": _initializers.serialize(self.kernel_initializer),
-            "bias_initializer": _initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": _regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": _regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": _regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": _constraints.serialize(self.kernel_constraint),
-            "bias_constraint": _constraints.serialize(self.bias_constraint),
+            **self.kernel_bias_config(),
         }
 
 
@@ -179,10 +151,9 @@ class Conv2D(_Conv):
         z = _conv.conv2d(inputs, self.kernel, self.bias, self.strides, self.padding, self.dilation_rate,
                          fuse_relu=fuse)
         if fuse:
-            if self.activity_regularizer is not None:
-                self.add_loss(self.activity_regularizer(z))
+            self.add_activity_loss(z)
             return z
-        return self._finish(z)
+        return self.activate(z)
 
 
 class Conv1D(_Conv):
@@ -202,7 +173,7 @@ class Conv1D(_Conv):
         if pad == "causal":
             pad = (self.dilation_rate[0] * (self.kernel_size[0] - 1), 0)
         z = _conv.conv1d(inputs, self.kernel, self.bias, self.strides[0], pad, self.dilation_rate[0])
-        return self._finish(z)
+        return self.activate(z)
 
 
 class Conv2DTranspose(_Conv):
@@ -241,7 +212,7 @@ class Conv2DTranspose(_Conv):
     def call(self, inputs: Any) -> Any:
         z = _conv.conv2d_transpose(inputs, self.kernel, self.bias, self.strides, self.padding,
                                    self.output_padding, self.dilation_rate)
-        return self._finish(z)
+        return self.activate(z)
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

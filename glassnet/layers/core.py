@@ -6,15 +6,15 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import activations as _activations
-from .. import constraints as _constraints
-from .. import initializers as _initializers
-from .. import regularizers as _regularizers
 from ..checks import check_integer, check_number
 from ..engine.ops import nn
+from ..registry import get_registered_object
+from ..serialization import SavedModelError
 from .base import InputSpec, Layer
+from .weight_options import KernelBiasLayer, add_weight_with_options, set_weight_options, weight_options_config
 
 
-class Dense(Layer):
+class Dense(KernelBiasLayer):
     """Fully connected layer: ``output = activation(inputs @ kernel + bias)``.
 
     Applied to the last axis, so a (batch, time, features) input gives
@@ -30,8 +30,10 @@ class Dense(Layer):
         Whether to add the bias vector ``b``.
     kernel_initializer, bias_initializer : str or Initializer
         Defaults ``"glorot_uniform"`` and ``"zeros"``.
-    kernel_regularizer, bias_regularizer : Regularizer, optional
-        Penalties added to the loss.
+    kernel_regularizer, bias_regularizer, activity_regularizer : Regularizer, optional
+        Penalties added to the loss (the last on the layer's output).
+    kernel_constraint, bias_constraint : Constraint, optional
+        Applied to the weight after each optimizer step.
 
     Examples
     --------
@@ -46,17 +48,10 @@ class Dense(Layer):
                  kernel_regularizer: Any = None, bias_regularizer: Any = None,
                  activity_regularizer: Any = None, kernel_constraint: Any = None,
                  bias_constraint: Any = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        # The shared options are spelled out above so help(Dense) shows Keras' signature.
+        super().__init__(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                         bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
         self.units = check_integer(units, "units", f"Dense '{self.name}'")
-        self.activation = _activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = _initializers.get(kernel_initializer)
-        self.bias_initializer = _initializers.get(bias_initializer)
-        self.kernel_regularizer = _regularizers.get(kernel_regularizer)
-        self.bias_regularizer = _regularizers.get(bias_regularizer)
-        self.activity_regularizer = _regularizers.get(activity_regularizer)
-        self.kernel_constraint = _constraints.get(kernel_constraint)
-        self.bias_constraint = _constraints.get(bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape: Any) -> None:
@@ -65,38 +60,16 @@ class Dense(Layer):
         fan_in = input_shape[-1]
         if fan_in is None:
             raise ValueError(f"Dense '{self.name}': the last axis of the input must be known, got {input_shape}")
-        self.kernel = self.add_weight((fan_in, self.units), self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
-                                      name="kernel")
-        self.bias = (self.add_weight((self.units,), self.bias_initializer,
-                                     regularizer=self.bias_regularizer, constraint=self.bias_constraint,
-                                     name="bias")
-                     if self.use_bias else None)
+        self.build_kernel_and_bias((fan_in, self.units), self.units)
         self.input_spec = InputSpec(min_ndim=2, axes={-1: fan_in})
         self.built = True
 
     def call(self, inputs: Any) -> Any:
         # z = x W + b  (its backward, dW = x^T delta, lives next to it in engine.ops.nn.dense)
-        z = nn.dense(inputs, self.kernel, self.bias)
-        out = self.activation(z)
-        if self.activity_regularizer is not None:
-            self.add_loss(self.activity_regularizer(out))
-        return out
+        return self.activate(nn.dense(inputs, self.kernel, self.bias))
 
     def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "units": self.units,
-            "activation": _activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": _initializers.serialize(self.kernel_initializer),
-            "bias_initializer": _initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": _regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": _regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": _regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": _constraints.serialize(self.kernel_constraint),
-            "bias_constraint": _constraints.serialize(self.bias_constraint),
-        }
+        return {**super().get_config(), "units": self.units, **self.kernel_bias_config()}
 
 
 class Activation(Layer):
@@ -186,14 +159,16 @@ class Lambda(Layer):
     def from_config(cls, config: dict[str, Any]) -> "Lambda":
         """Rebuild from a config; the function is found by its registered name, never loaded as code."""
         config = dict(config)
-        if isinstance(config.get("function"), str):
-            from ..registry import get_registered_object
-
-            fn = get_registered_object(config["function"])
-            if fn is None:
-                raise ValueError(f"Lambda '{config.get('name')}': function {config['function']!r} is not registered; "
-                                 "decorate it with @register_keras_serializable() or pass custom_objects")
-            config["function"] = fn
+        if not isinstance(config.get("function"), str):  # a config only ever names a function
+            raise SavedModelError(f"Lambda layer '{config.get('name')}': its function is saved as "
+                                  f"{str(config.get('function'))[:60]}; a config may only name a registered function")
+        fn = get_registered_object(config["function"])
+        if fn is None:
+            raise SavedModelError(
+                f"Lambda layer '{config.get('name')}' uses the function '{config['function']}', which is not "
+                "registered: functions are never loaded from a file. Register it with "
+                "@glassnet.saving.register_keras_serializable() or pass it in custom_objects")
+        config["function"] = fn
         return cls(**config)
 
 
@@ -217,9 +192,8 @@ class PReLU(Layer):
     def __init__(self, alpha_initializer: Any = "zeros", alpha_regularizer: Any = None, alpha_constraint: Any = None,
                  shared_axes: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.alpha_initializer = _initializers.get(alpha_initializer)
-        self.alpha_regularizer = _regularizers.get(alpha_regularizer)
-        self.alpha_constraint = _constraints.get(alpha_constraint)
+        set_weight_options(self, alpha_initializer=alpha_initializer, alpha_regularizer=alpha_regularizer,
+                           alpha_constraint=alpha_constraint)
         self.shared_axes = None if shared_axes is None else tuple(
             [shared_axes] if isinstance(shared_axes, int) else shared_axes)
 
@@ -227,8 +201,7 @@ class PReLU(Layer):
         shape = list(input_shape[1:])
         for ax in self.shared_axes or ():
             shape[ax - 1] = 1
-        self.alpha = self.add_weight(tuple(shape), self.alpha_initializer, regularizer=self.alpha_regularizer,
-                                     constraint=self.alpha_constraint, name="alpha")
+        self.alpha = add_weight_with_options(self, "alpha", tuple(shape))
         self.built = True
 
     def call(self, inputs: Any) -> Any:
@@ -238,6 +211,6 @@ class PReLU(Layer):
         return m.add(nn.relu(inputs), m.multiply(self.alpha, m.minimum(inputs, 0.0)))
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "alpha_initializer": _initializers.serialize(self.alpha_initializer),
-                "alpha_regularizer": _regularizers.serialize(self.alpha_regularizer),
-                "alpha_constraint": _constraints.serialize(self.alpha_constraint), "shared_axes": self.shared_axes}
+        return {**super().get_config(),
+                **weight_options_config(self, "alpha_initializer", "alpha_regularizer", "alpha_constraint"),
+                "shared_axes": self.shared_axes}

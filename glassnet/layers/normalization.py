@@ -13,12 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import constraints as _constraints
-from .. import initializers as _initializers
-from .. import regularizers as _regularizers
 from ..checks import check_integer, check_number
-from ..engine.ops import conv as _conv
+from ..engine.ops import normalization as _norm
 from .base import InputSpec, Layer
+from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
 
 
 class BatchNormalization(Layer):
@@ -61,14 +59,11 @@ class BatchNormalization(Layer):
         self.momentum = check_number(momentum, "momentum", who, low=0, high=1)
         self.epsilon = check_number(epsilon, "epsilon", who, low=0, low_open=True)
         self.center, self.scale = bool(center), bool(scale)
-        self.beta_initializer = _initializers.get(beta_initializer)
-        self.gamma_initializer = _initializers.get(gamma_initializer)
-        self.moving_mean_initializer = _initializers.get(moving_mean_initializer)
-        self.moving_variance_initializer = _initializers.get(moving_variance_initializer)
-        self.beta_regularizer = _regularizers.get(beta_regularizer)
-        self.gamma_regularizer = _regularizers.get(gamma_regularizer)
-        self.beta_constraint = _constraints.get(beta_constraint)
-        self.gamma_constraint = _constraints.get(gamma_constraint)
+        set_weight_options(self, beta_initializer=beta_initializer, gamma_initializer=gamma_initializer,
+                           moving_mean_initializer=moving_mean_initializer,
+                           moving_variance_initializer=moving_variance_initializer,
+                           beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer,
+                           beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
 
     def build(self, input_shape: Any) -> None:
         if not isinstance(input_shape, tuple):
@@ -83,12 +78,8 @@ class BatchNormalization(Layer):
         if size is None:
             raise ValueError(f"BatchNormalization '{self.name}': axis {self.axis} of {input_shape} must be known")
         shape = (size,)
-        self.gamma = (self.add_weight(shape, self.gamma_initializer, regularizer=self.gamma_regularizer,
-                                      constraint=self.gamma_constraint,
-                                      name="gamma") if self.scale else None)
-        self.beta = (self.add_weight(shape, self.beta_initializer, regularizer=self.beta_regularizer,
-                                     constraint=self.beta_constraint,
-                                     name="beta") if self.center else None)
+        self.gamma = add_weight_with_options(self, "gamma", shape) if self.scale else None
+        self.beta = add_weight_with_options(self, "beta", shape) if self.center else None
         self.moving_mean = self.add_weight(shape, self.moving_mean_initializer, trainable=False, name="moving_mean")
         self.moving_variance = self.add_weight(shape, self.moving_variance_initializer, trainable=False,
                                                name="moving_variance")
@@ -97,13 +88,13 @@ class BatchNormalization(Layer):
 
     def call(self, inputs: Any, training: Any = None) -> Any:
         if training and self.trainable:
-            out, mean, var = _conv.batch_norm(inputs, self.gamma, self.beta, self.axis, self.epsilon)
+            out, mean, var = _norm.batch_norm(inputs, self.gamma, self.beta, self.axis, self.epsilon)
             # moving = moving * momentum + batch * (1 - momentum), written in place (views stay valid).
             m = self.momentum
             self.moving_mean.assign(self.moving_mean.data * m + mean * (1 - m))
             self.moving_variance.assign(self.moving_variance.data * m + var * (1 - m))
             return out
-        out, _, _ = _conv.batch_norm(inputs, self.gamma, self.beta, self.axis, self.epsilon,
+        out, _, _ = _norm.batch_norm(inputs, self.gamma, self.beta, self.axis, self.epsilon,
                                      mean=self.moving_mean.data, variance=self.moving_variance.data)
         return out
 
@@ -115,12 +106,8 @@ class BatchNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
-            "beta_initializer": _initializers.serialize(self.beta_initializer),
-            "gamma_initializer": _initializers.serialize(self.gamma_initializer),
-            "moving_mean_initializer": _initializers.serialize(self.moving_mean_initializer),
-            "moving_variance_initializer": _initializers.serialize(self.moving_variance_initializer),
-            "beta_regularizer": _regularizers.serialize(self.beta_regularizer),
-            "beta_constraint": _constraints.serialize(self.beta_constraint),
-            "gamma_constraint": _constraints.serialize(self.gamma_constraint),
-            "gamma_regularizer": _regularizers.serialize(self.gamma_regularizer),
+            # In the order glassnet 0.1 wrote them, so a saved config reads the same.
+            **weight_options_config(self, "beta_initializer", "gamma_initializer", "moving_mean_initializer",
+                                    "moving_variance_initializer", "beta_regularizer", "beta_constraint",
+                                    "gamma_constraint", "gamma_regularizer"),
         }

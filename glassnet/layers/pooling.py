@@ -2,15 +2,15 @@
 
 Pooling has no weights: it shrinks the feature maps (2x2 pooling keeps a quarter of the
 activations) and makes the network tolerant to small shifts.  Window arithmetic, including
-'same' padding and the backward routing of max-pooling, lives in ``engine.ops.conv``.
+'same' padding and the backward routing of max-pooling, lives in ``engine.ops.pooling``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..engine.ops import conv as _conv
 from ..engine.ops import math as m
+from ..engine.ops import pooling as _pooling
 from .base import InputSpec, Layer
 from .convolutional import check_data_format, normalize_tuple
 
@@ -61,28 +61,28 @@ class MaxPooling2D(_Pooling):
     """
 
     rank = 2
-    _op = staticmethod(_conv.max_pool2d)
+    _op = staticmethod(_pooling.max_pool2d)
 
 
 class AveragePooling2D(_Pooling):
     """Mean over each ``pool_size`` window; 'same' padding leaves padded cells out of the mean."""
 
     rank = 2
-    _op = staticmethod(_conv.avg_pool2d)
+    _op = staticmethod(_pooling.avg_pool2d)
 
 
 class MaxPooling1D(_Pooling):
     """Maximum over windows of (batch, steps, channels) sequences."""
 
     rank = 1
-    _op = staticmethod(_conv.max_pool1d)
+    _op = staticmethod(_pooling.max_pool1d)
 
 
 class AveragePooling1D(_Pooling):
     """Mean over windows of (batch, steps, channels) sequences."""
 
     rank = 1
-    _op = staticmethod(_conv.avg_pool1d)
+    _op = staticmethod(_pooling.avg_pool1d)
 
 
 class _GlobalPooling(Layer):

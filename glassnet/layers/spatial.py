@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..checks import check_integer
-from ..engine.ops import conv as _conv
-from ..engine.ops import math as m
+from ..engine.ops import spatial as _spatial
 from .base import InputSpec, Layer
 from .convolutional import check_data_format, normalize_tuple
 
@@ -53,8 +52,8 @@ class UpSampling2D(Layer):
 
     def call(self, inputs: Any) -> Any:
         if self.interpolation == "nearest":
-            return _conv.upsample2d(inputs, self.size)
-        return _conv.resize_bilinear(inputs, (inputs.shape[1] * self.size[0], inputs.shape[2] * self.size[1]))
+            return _spatial.upsample2d(inputs, self.size)
+        return _spatial.resize_bilinear(inputs, (inputs.shape[1] * self.size[0], inputs.shape[2] * self.size[1]))
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "size": self.size, "data_format": self.data_format,
@@ -75,7 +74,7 @@ class ZeroPadding2D(Layer):
         self.input_spec = InputSpec(ndim=4)
 
     def call(self, inputs: Any) -> Any:
-        return _conv.pad2d(inputs, self.padding)
+        return _spatial.pad2d(inputs, self.padding)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "padding": self.padding, "data_format": self.data_format}
@@ -102,7 +101,7 @@ class Cropping2D(Layer):
                 f"Cropping2D '{self.name}': cropping {self.cropping} removes everything from images of "
                 f"size {(h, w)}"
             )
-        return m.getitem(inputs, (slice(None), slice(t, h - b), slice(left, w - r), slice(None)))
+        return _spatial.crop2d(inputs, self.cropping)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "cropping": self.cropping, "data_format": self.data_format}

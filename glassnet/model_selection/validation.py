@@ -76,7 +76,7 @@ def run_fold(build_model: Callable[[], Any], x: Any, y: Any, train: np.ndarray, 
     """Build, train and score one model on one fold; returns plain numbers (picklable across processes)."""
     backend.set_floatx(floatx)
     backend.set_random_seed(seed)
-    from ..layers.base import clear_session
+    from ..layers.naming import clear_session
 
     clear_session()
     model = build_model()

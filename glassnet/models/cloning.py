@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..serialization import deserialize, serialize
+
 
 def clone_model(model: Any, input_tensors: Any = None, clone_function: Any = None) -> Any:
     """A new Sequential or Functional model with ``model``'s layers and connections, new weights.
@@ -13,10 +15,8 @@ def clone_model(model: Any, input_tensors: Any = None, clone_function: Any = Non
     """
     if input_tensors is not None or clone_function is not None:
         raise NotImplementedError("clone_model: input_tensors and clone_function are not supported")
-    from ..saving import model_from_json
-
     try:
-        return model_from_json(model.to_json())
+        return deserialize(serialize(model))
     except (TypeError, ValueError, NotImplementedError) as err:
         raise ValueError(f"clone_model: cannot rebuild model '{model.name}' from its config ({err}); "
                          "subclassed models are cloned by constructing a new instance") from None

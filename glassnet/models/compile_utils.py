@@ -99,22 +99,26 @@ def _scalar_or_array(value: Any) -> Any:
     return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=np.float64)
 
 
-def total_loss(losses: list[Any], weights: list[float], y_true: list[Any], y_pred: list[Any],
+def total_loss(losses: list[Any], weights: list[float], y_true: list[Any] | None, y_pred: list[Any],
                sample_weight: list[Any] | None) -> tuple[Any, list[Any]]:
-    """sum_k w_k * loss_k(y_k, y_hat_k); returns the total and each output's (unweighted) loss."""
+    """sum_k w_k * loss_k(y_k, y_hat_k); returns the total and each output's (unweighted) loss.
+
+    The total is None when no output has a loss: the model then trains on its ``add_loss`` losses
+    alone, and ``y_true`` may be None.
+    """
     total = None
     parts = []
     for i, (loss, w) in enumerate(zip(losses, weights)):
         if loss is None:
             parts.append(None)
             continue
+        if y_true is None:
+            raise ValueError("The loss needs labels: pass y (or, with a generator or PyDataset, batches (x, y))")
         sw = sample_weight[i] if sample_weight else None
         value = loss(y_true[i], y_pred[i], sw)
         parts.append(value)
         term = value if w == 1 else m.multiply(value, float(w))
         total = term if total is None else m.add(total, term)
-    if total is None:
-        raise ValueError("compile: no loss was given for any output, so there is nothing to minimise")
     return total, parts
 
 

@@ -1,8 +1,11 @@
 """Turning what users pass to ``fit``/``evaluate``/``predict`` into checked arrays and batches.
 
-Every check here names the argument at fault (``x``, ``y``, ``sample_weight``,
-``validation_data``), the sample count and the shapes, before any training
-starts.
+:func:`prepare_xy` is the one door: every batch of every data adapter (or the whole arrays, once)
+goes through it and comes out as ``(xs, ys, sws)``, lists of NumPy arrays.  Every check here names
+the argument at fault (``x``, ``y``, ``sample_weight``, ``validation_data``), the sample count and
+the shapes, before any training starts.  Other libraries' arrays are converted by duck typing, so
+none of them is imported: pandas through ``.to_numpy()``, PyTorch/TensorFlow tensors through
+``.numpy()``, anything else through ``__array__``.
 """
 
 from __future__ import annotations
@@ -10,12 +13,100 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from .. import backend
 from ..checks import ArgumentTypeError, check_number
+
+# One prepared batch: an array per model input, an array per output (None without labels), and
+# per-output sample weights (None without).
+Batch = tuple[list[np.ndarray], list[np.ndarray] | None, list[np.ndarray] | None]
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """What the checks need to know of the model being fed (``Trainer._data_spec()`` fills it in).
+
+    Parameters
+    ----------
+    model_name : str
+    output_names : list of str
+        Keys of a dict of labels, and the number of label arrays expected.
+    input_names : list of str, optional
+        Keys of a dict of inputs (Functional models).
+    num_inputs : int, optional
+        How many input arrays the model takes (None: any, for a subclassed model).
+    keep_int : list of bool
+        Which inputs keep an integer dtype (indices for an Embedding); the others become floatx.
+    input_shapes : list of tuple
+        The symbolic inputs' shapes (batch axis None), to recognise data missing its batch axis.
+    """
+
+    model_name: str
+    output_names: list[str]
+    input_names: list[str] | None = None
+    num_inputs: int | None = None
+    keep_int: list[bool] = field(default_factory=list)
+    input_shapes: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+def call_name(where: str) -> str:
+    """``"fit"`` -> ``"fit()"`` in messages; other places (``"validation_data"``) stay as they are."""
+    return f"{where}()" if where in ("fit", "evaluate", "predict", "train_on_batch", "test_on_batch",
+                                     "predict_on_batch") else where
+
+
+def prepare_xy(spec: DataSpec, x: Any, y: Any, sample_weight: Any, where: str) -> Batch:
+    """``x``, ``y`` and ``sample_weight`` as checked lists of arrays, agreeing in sample count.
+
+    ``where`` says who asks (``"fit"``, ``"evaluate"``, ``"validation_data"``, ``"fit batch"``...) and
+    prefixes the names in messages (``evaluate x contains NaN ...``); ``fit`` and ``predict`` name
+    their arguments plainly (``x``).
+    """
+    prefix = "" if where in ("fit", "predict") else f"{where} "
+    xs = input_arrays(spec, x, f"{prefix}x", where)
+    outputs = spec.output_names
+    ys = None if y is None else labels_array_list(y, f"{prefix}y", outputs, owner=f"model '{spec.model_name}' outputs")
+    sws = None if sample_weight is None else sample_weight_list(sample_weight, len(ys or [0]), f"{prefix}sample_weight")
+    if ys is not None and len(ys) != len(outputs):
+        raise ValueError(f"y has {len(ys)} arrays but the model has {len(outputs)} output(s) {outputs}")
+    check_sample_counts({"x": xs, "y": ys or [], "sample_weight": sws or []})
+    check_not_empty(len(xs[0]), call_name(where), xs[0].shape)
+    return xs, ys, sws
+
+
+def input_arrays(spec: DataSpec, x: Any, label: str, where: str) -> list[np.ndarray]:
+    """``x`` as checked arrays: one per model input, each with its batch axis."""
+    xs = to_array_list(x, label, spec.input_names, int_ok=spec.keep_int, owner=f"model '{spec.model_name}' inputs")
+    who = call_name(where)
+    expected = spec.num_inputs
+    if expected is not None and len(xs) != expected:
+        names = spec.input_names
+        got = f"{who} got" if who != where else f"{label} holds"
+        raise ValueError(f"model '{spec.model_name}' has {expected} input{'s' if expected != 1 else ''}"
+                         f"{f' {names}' if names else ''} but {got} {len(xs)} array{'s' if len(xs) != 1 else ''}")
+    for arr, shape in zip(xs, spec.input_shapes):
+        hint = batch_axis_hint(shape, arr.shape)
+        if hint:
+            raise ValueError(f"{who}: model '{spec.model_name}' takes batches of shape {shape}, but {label} "
+                             f"has shape {arr.shape}.{hint}")
+    return xs
+
+
+def with_class_weight(batch: Batch, class_weight: dict | None) -> Batch:
+    """``batch`` with ``{class: weight}`` multiplied into the first output's sample weights.
+
+    The one place class weights are applied: data adapters call it for every kind of data, and
+    ``train_on_batch`` for its batch.
+    """
+    xs, ys, sws = batch
+    if class_weight is None or ys is None:
+        return batch
+    weights = class_weights_to_sample_weights(ys[0], class_weight)
+    return xs, ys, [weights * (sws[0] if sws else 1.0)] + (sws[1:] if sws else [])
 
 
 def _describe(name: str, index: int | str | None) -> str:
@@ -79,12 +170,28 @@ def _is_nested_numbers(data: Any) -> bool:
         all(isinstance(v, (int, float, np.number)) for v in first)
 
 
+def as_numpy(value: Any) -> Any:
+    """Other libraries' arrays as NumPy arrays, by duck typing (none of those libraries is imported).
+
+    pandas DataFrames/Series through ``.to_numpy()``; PyTorch, TensorFlow and glassnet tensors
+    through ``.numpy()`` (a PyTorch tensor is first detached and moved to the CPU); anything else is
+    left to ``np.asarray`` (``__array__``, nested lists).
+    """
+    if isinstance(value, np.ndarray):
+        return value
+    if hasattr(value, "to_numpy"):  # pandas
+        return value.to_numpy()
+    if hasattr(value, "numpy"):
+        for step in ("detach", "cpu"):  # a torch tensor that needs a gradient, or one on a GPU
+            if callable(getattr(value, step, None)):
+                value = getattr(value, step)()
+        return value.numpy()
+    return value
+
+
 def _checked_array(value: Any, label: str, keep_int: bool = False) -> np.ndarray:
-    data = getattr(value, "data", value)
-    if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
-        data = value.numpy()
     try:
-        arr = np.asarray(data)
+        arr = np.asarray(as_numpy(value))
     except (ValueError, TypeError) as err:
         raise TypeError(f"{label} could not be converted to an array: {err}") from None
     if arr.dtype == object:
@@ -130,7 +237,7 @@ def sample_weight_list(sample_weight: Any, count: int, label: str = "sample_weig
     for i, value in enumerate(given):
         where = f"{label}[{i}]" if per_output else label
         try:
-            arr = np.asarray(getattr(value, "data", value))
+            arr = np.asarray(as_numpy(value))
         except (TypeError, ValueError) as err:
             raise TypeError(f"{where} could not be converted to an array: {err}") from None
         if arr.dtype.kind not in "biuf":
@@ -236,68 +343,3 @@ def class_weights_to_sample_weights(y: np.ndarray, class_weight: dict[int, float
         if 0 <= int(cls) < len(lookup):
             lookup[int(cls)] = w
     return lookup[labels]
-
-
-# --- batch sources: generators and Sequence-like objects -------------------------------------------
-def is_batch_source(value: Any) -> bool:
-    """A Python iterator/generator of batches, or a Sequence-like object (``len`` and ``[i]``) of batches."""
-    if hasattr(value, "__next__"):
-        return True
-    return (hasattr(value, "__getitem__") and hasattr(value, "__len__") and not hasattr(value, "shape")
-            and not isinstance(value, (list, tuple, dict, str, bytes)))
-
-
-def split_batch(batch: Any, where: str) -> tuple[Any, Any, Any]:
-    """A source's batch as (x, y, sample_weight): it may be ``(x, y)``, ``(x, y, sw)`` or ``(x,)``/``x``."""
-    if isinstance(batch, tuple):
-        if len(batch) == 1:
-            return batch[0], None, None
-        if len(batch) == 2:
-            return batch[0], batch[1], None
-        if len(batch) == 3:
-            return batch
-        raise ValueError(f"{where}: a batch must be (x,), (x, y) or (x, y, sample_weight); got a tuple of {len(batch)}")
-    return batch, None, None
-
-
-class BatchSource:
-    """Batches drawn from a generator (consumed across epochs) or a Sequence (re-read every epoch)."""
-
-    def __init__(self, source: Any, where: str) -> None:
-        self.source, self.where = source, where
-        self.sized = not hasattr(source, "__next__")
-        self._pending: list[Any] = []
-
-    def __len__(self) -> int:
-        return len(self.source) if self.sized else 0
-
-    def peek(self) -> Any:
-        """The first batch, without losing it for training."""
-        if self.sized:
-            if len(self.source) == 0:
-                raise ValueError(f"{self.where}: the Sequence holds no batches")
-            return self.source[0]
-        if not self._pending:
-            try:
-                self._pending.append(next(self.source))
-            except StopIteration:
-                raise ValueError(f"{self.where}: the generator yielded no batches") from None
-        return self._pending[0]
-
-    def epoch(self, shuffle: bool, rng: Any) -> Any:
-        """Iterate the batches of one epoch (all of a Sequence, shuffled in order if asked)."""
-        if self.sized:
-            order = rng.permutation(len(self.source)) if shuffle else range(len(self.source))
-            for i in order:
-                yield self.source[int(i)]
-            if hasattr(self.source, "on_epoch_end"):
-                self.source.on_epoch_end()
-            return
-        while self._pending:
-            yield self._pending.pop(0)
-        while True:  # not "yield from": closing this epoch's iterator must not close the user's generator
-            try:
-                batch = next(self.source)
-            except StopIteration:
-                return
-            yield batch

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..layers.base import Layer, unique_name
+from ..layers.tracing import InputLayer, Node, SymbolicTensor
+from ..serialization import custom_object_scope
+from ..tree import flatten, map_structure
 from . import data, fusion
-from .model import Model
-from .symbolic import InputLayer, Node, SymbolicTensor, flatten, map_structure
+from .functional_config import functional_config, rebuild_graph
+from .model import Model, numbered_children
 
 
 class Functional(Model):
@@ -126,55 +129,36 @@ class Functional(Model):
         def lookup(t: Any) -> Any:
             return values[id(t)] if isinstance(t, SymbolicTensor) else t
 
-        fused_pools, fused_convs = self._fusion_plan() if self.fuse_layers else ({}, set())
-        for node in self._nodes:
-            if isinstance(node.layer, InputLayer) or id(node) in fused_convs:
-                continue
-            conv_node = fused_pools.get(id(node))
-            if conv_node is not None:
-                # Conv2D(relu) -> MaxPooling2D(2) in one op (models/fusion.py); same values and gradients.
-                out = fusion.conv_relu_max_pool(conv_node.layer, node.layer, lookup(conv_node.call_args[0]))
-            else:
-                args = map_structure(lookup, node.call_args)
-                kwargs = map_structure(lookup, node.call_kwargs)
-                out = node.layer(*args, training=training, **kwargs)
-            for sym, val in zip(node.outputs, flatten(out)):
+        for step in self._forward_plan():  # graph nodes, or fused Conv2D(relu) + MaxPooling2D(2) pairs
+            args = map_structure(lookup, step.call_args)
+            kwargs = map_structure(lookup, step.call_kwargs)
+            out = step.layer(*args, training=training, **kwargs)
+            for sym, val in zip(step.outputs, flatten(out)):
                 values[id(sym)] = val
         return map_structure(lambda t: values[id(t)], self._outputs_structure)
 
-    def _fusion_plan(self) -> tuple[dict[int, Node], set[int]]:
-        """Pool nodes to run fused with the conv node feeding them (and those conv nodes, to skip).
-
-        A pair qualifies when the conv's output feeds only that pooling node and is not a model output.
-        """
-        plan = getattr(self, "_fusion_cache", None)
-        if plan is None:
-            uses: dict[int, int] = {}
-            for node in self._nodes:
-                for parent in node.parents:
-                    uses[id(parent)] = uses.get(id(parent), 0) + 1
-            outputs = {id(t) for t in self.outputs}
-            pools: dict[int, Node] = {}
-            for node in self._nodes:
-                args = node.call_args
-                if len(args) != 1 or node.call_kwargs or not isinstance(args[0], SymbolicTensor):
-                    continue
-                source = args[0]
-                conv_node = source.node
-                if (len(conv_node.outputs) == 1 and uses.get(id(source)) == 1 and id(source) not in outputs
-                        and len(conv_node.call_args) == 1 and not conv_node.call_kwargs
-                        and fusion.can_fuse(conv_node.layer, node.layer)):
-                    pools[id(node)] = conv_node
-            plan = self._fusion_cache = (pools, {id(n) for n in pools.values()})
-        return plan
+    def _forward_plan(self) -> list[Any]:
+        """The steps ``call`` runs: the graph's nodes in order, fusable pairs joined (built once, models/fusion.py)."""
+        return fusion.plan(self, self._operations, lambda fuse: fusion.node_steps(self._nodes, self.outputs, fuse))
 
     def _maybe_build(self, shapes: Any) -> None:
         self.built = True
 
     def get_config(self) -> dict[str, Any]:
-        from .serialization_graph import functional_config
-
         return functional_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> "Functional":
+        """Rebuild (fresh weights): the layers are deserialized and their saved calls replayed."""
+        with custom_object_scope(custom_objects):
+            inputs, outputs = rebuild_graph(config)
+        return cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
+
+    def get_build_config(self) -> None:
+        return None  # the graph carries its own shapes
+
+    def _weight_children(self) -> list[tuple[str, Layer]]:
+        return numbered_children(self.layers)
 
 
 def _unique(names: list[str]) -> list[str]:

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..layers.base import Layer
+from .. import backend
+from ..engine.allocation import check_sample
+from ..layers.base import Layer, as_shape
+from ..layers.naming import snake_case
+from ..layers.tracing import InputLayer, SymbolicTensor
+from ..serialization import custom_object_scope, serialize, to_json
+from ..tree import flatten
+from . import compile_config
+from .summary import print_summary
 from .trainer import Trainer
 
 
@@ -63,15 +71,9 @@ class Model(Trainer, Layer):
         out = Layer.__call__(self, inputs, *args, training=training, **kwargs)
         return out
 
-    def _maybe_build(self, shapes: Any) -> None:
-        # A subclassed model builds its sublayers by running call(); nothing to create up front.
-        if not self.built:
-            self._build_shape = shapes
-            self.build(shapes)
-            self.built = True
-
     def build(self, input_shape: Any) -> None:
-        """Subclassed models may override this; by default weights are created on the first call."""
+        """Subclassed models may override this; by default the sublayers create their weights when ``call``
+        first runs, so there is nothing to create up front."""
         self.built = True
 
     def summary(self, line_length: int | None = None, positions: Any = None, print_fn: Any = None,
@@ -82,77 +84,60 @@ class Model(Trainer, Layer):
         After training, the optimizer state is listed and, as in Keras, counted in
         "Total params"; pass ``optimizer_in_total=False`` to count only the model's weights.
         """
-        from .summary import print_summary
-
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       show_trainable=show_trainable, optimizer_in_total=optimizer_in_total)
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "trainable": self.trainable}
 
-    # -- saving (thin wrappers over glassnet.saving) ---------------------------------------------
+    # -- configs (see glassnet.serialization) -------------------------------------------------
+    def get_compile_config(self) -> dict[str, Any] | None:
+        """The arguments given to ``compile`` as a JSON-able dict (None before compile)."""
+        return compile_config.get_compile_config(self)
+
+    def compile_from_config(self, config: dict[str, Any]) -> None:
+        """Compile with :meth:`get_compile_config` output."""
+        compile_config.compile_from_config(self, config)
+
+    def build_from_config(self, config: dict[str, Any]) -> None:
+        """Create the weights for the saved input shape: a subclassed model runs one zero sample."""
+        shape = config.get("input_shape")
+        if shape is None or self.built and self.weights:
+            return
+        self(_zeros(as_shape(shape)), training=False)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Any:
+        """Rebuild from :meth:`get_config`; a Functional config given to ``Model`` builds a Functional model."""
+        with custom_object_scope(custom_objects):
+            if cls is Model and "layers" in config and "input_layers" in config:
+                from .functional import Functional  # functional.py imports this module
+
+                return Functional.from_config(config)
+            return cls(**config)
+
+    # -- saving: thin calls up into glassnet.saving, which sits above models -----------------------
     def save(self, filepath: Any, overwrite: bool = True, include_optimizer: bool = True, **kwargs: Any) -> None:
         """Save the whole model to ``.keras`` or ``.h5`` atomically (see :func:`glassnet.saving.save_model`)."""
-        from ..saving import save_model
+        from ..saving import save_model  # the one upward call: saving imports models, not the reverse
 
         save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer, **kwargs)
 
     def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
         """Save only the weights to ``name.weights.h5`` (see :func:`glassnet.saving.save_weights`)."""
-        from ..saving import save_weights
+        from ..saving import save_weights  # the one upward call, as in save()
 
         save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath: Any, skip_mismatch: bool = False, by_name: bool = False) -> None:
         """Load weights from ``.weights.h5``, ``.h5`` or ``.keras``; all or nothing."""
-        from ..saving import load_weights
+        from ..saving import load_weights  # the one upward call, as in save()
 
         load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
 
     def to_json(self, **kwargs: Any) -> str:
         """The architecture as JSON (no weights); rebuild with ``models.model_from_json``."""
-        from ..saving import model_to_json
-
-        return model_to_json(self, **kwargs)
-
-    def get_compile_config(self) -> dict[str, Any] | None:
-        """The arguments given to ``compile`` as a JSON-able dict (None before compile)."""
-        from ..saving import get_compile_config
-
-        return get_compile_config(self)
-
-    def compile_from_config(self, config: dict[str, Any]) -> None:
-        """Compile with :meth:`get_compile_config` output."""
-        from ..saving.objects import compile_from_config
-
-        compile_from_config(self, config)
-
-    def get_build_config(self) -> dict[str, Any] | None:
-        """The input shape the model was built for (used to rebuild a subclassed model)."""
-        shape = getattr(self, "_build_shape", None)
-        return None if shape is None else {"input_shape": shape}
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Any:
-        """Rebuild from :meth:`get_config` (graph models replay their layer calls)."""
-        from ..saving.objects import custom_object_scope
-        from .functional import Functional
-        from .sequential import Sequential
-
-        with custom_object_scope(custom_objects):
-            return cls._from_config(config, Functional, Sequential)
-
-    @classmethod
-    def _from_config(cls, config: dict[str, Any], Functional: type, Sequential: type) -> Any:  # noqa: N803
-        if cls is Functional or cls is Model and "layers" in config and "input_layers" in config:
-            from .serialization_graph import functional_from_config
-
-            return functional_from_config(config)
-        if cls is Sequential:
-            from .serialization_graph import sequential_from_config
-
-            return sequential_from_config(config)
-        return cls(**config)
+        return to_json(serialize(self), **kwargs)
 
     def __reduce__(self) -> Any:
         raise TypeError("glassnet models are not pickled (a pickle can run code when loaded); use "
@@ -163,8 +148,6 @@ _FUNCTIONAL_SUBCLASSES: dict[type, type] = {}
 
 
 def _looks_symbolic(value: Any) -> bool:
-    from .symbolic import SymbolicTensor, flatten
-
     return any(isinstance(t, SymbolicTensor) for t in flatten(value))
 
 
@@ -176,3 +159,33 @@ def _functional_subclass(cls: type) -> type:
     if made is None:
         made = _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, Functional), {"__module__": cls.__module__})
     return made
+
+
+def _zeros(shape: Any) -> Any:
+    """One zero sample of ``shape`` (``None`` axes become 1; dicts and lists of shapes kept), size-checked
+    before it is allocated."""
+    if isinstance(shape, dict):
+        return {k: _zeros(v) for k, v in shape.items()}
+    if isinstance(shape, list):
+        return [_zeros(s) for s in shape]
+    sample = tuple(1 if n is None else n for n in shape)
+    check_sample(sample, backend.floatx(), "the saved build_config")
+    return backend.xp.zeros(sample, dtype=backend.floatx())
+
+
+def numbered_children(layers: list[Layer]) -> list[tuple[str, Layer]]:
+    """Keras 3's keys for an ordered layer list: class name in snake case, numbered (dense, dense_1...).
+
+    Saved weights are grouped under these keys, so they load into a rebuilt model whose automatic
+    layer names (dense_7...) differ.
+    """
+    used: dict[str, int] = {}
+    out = []
+    for sub in layers:
+        if isinstance(sub, InputLayer):
+            continue
+        base = snake_case(type(sub).__name__)
+        count = used.get(base, 0)
+        used[base] = count + 1
+        out.append((base if count == 0 else f"{base}_{count}", sub))
+    return out

@@ -3,6 +3,7 @@
 Each check looks at the compiled model and at one sample (or the first batch) only, so it costs
 one forward pass of one sample and one pass over one batch, whatever the data size:
 
+* no loss at all (none compiled, none added with ``add_loss``): an error, there is nothing to minimise;
 * a one-unit output with ``sparse_categorical_crossentropy``: an error, as no step could succeed;
 * ``softmax`` over a single unit: its output is always 1.0, so nothing before it can learn;
 * a ``softmax``/``sigmoid`` output given to a loss with ``from_logits=True``;
@@ -43,17 +44,20 @@ def check(model: Any, xs: list[np.ndarray], batch_size: int) -> None:
     model : Model
         The model about to be trained (already built).
     xs : list of ndarray
-        The training inputs, one array per model input (the first batch's, for a batch source).
+        The first training batch's inputs, one array per model input.
     batch_size : int
-        Only the first ``batch_size`` samples are examined for their scale.
+        The batch size; at most ``batch_size`` samples are examined for their scale.
 
     Raises
     ------
     ValueError
         When no training step could succeed (a one-unit output with a sparse loss).
+    RuntimeError
+        When the model has no loss to minimise.
     """
-    outputs = model._output_names_for_compile()
+    outputs = model._output_names()
     preds = model._forward_list([a[:1] for a in xs], training=False)
+    _check_has_loss(model)
     for name, loss, pred in zip(outputs, model.compiled_loss, preds):
         _check_output(model, name, loss, pred)
     for layer in model._flatten_layers():
@@ -68,6 +72,13 @@ def _hint(model: Any, key: tuple[Any, ...], message: str) -> None:
         given.add(key)
         warnings.warn(message + " (Silence hints with warnings.simplefilter('ignore', keras.HintWarning).)",
                       HintWarning, stacklevel=5)  # points at the user's fit() call
+
+
+def _check_has_loss(model: Any) -> None:
+    """No compiled loss and no ``add_loss`` loss (the forward pass just ran): nothing to minimise."""
+    if all(loss is None for loss in model.compiled_loss) and not model.losses:
+        raise RuntimeError("fit() needs a loss: pass loss=... to compile(), e.g. model.compile(optimizer='adam', "
+                           "loss='mse'), or add one with self.add_loss(...) in a layer's or the model's call()")
 
 
 def _loss_fn(loss: Any) -> Any:
@@ -85,7 +96,7 @@ def _check_output(model: Any, name: str, loss: Any, pred: Any) -> None:
             "for 10 classes. For two classes you can keep one unit: use activation='sigmoid' with "
             "loss='binary_crossentropy'."
         )
-    tag = getattr(pred, "_keras_logits", None)
+    tag = getattr(pred, "pre_activation", None)  # (activation, logits): see engine.ops.nn.logits_of
     from_logits = bool(getattr(loss, "fn_kwargs", {}).get("from_logits"))
     if tag is not None and from_logits:
         _hint(model, ("from_logits", name),
@@ -119,7 +130,7 @@ def _check_scale(model: Any, xs: list[np.ndarray], batch_size: int) -> None:
 
     if any(isinstance(layer, (Rescaling, Normalization)) for layer in model._flatten_layers()):
         return  # the model scales its inputs itself
-    names = model._input_names() or ["x"]
+    names = model.input_names or ["x"]
     for i, arr in enumerate(xs):
         if arr.dtype.kind != "f" or not arr.size:
             continue  # integer inputs kept as indices (Embedding-style) have no scale to fix

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine.tensor import Tensor
 from ..layers.base import Layer, unique_name
+from ..layers.tracing import InputLayer, SymbolicTensor
+from ..serialization import SavedModelError, custom_object_scope, deserialize, serialize
 from . import data, fusion
-from .model import Model
-from .symbolic import InputLayer, SymbolicTensor
+from .model import Model, numbered_children
 
 
 class Sequential(Model):
@@ -133,23 +133,32 @@ class Sequential(Model):
                 raise ValueError(f"Input of model '{self.name}' is incompatible: expected shape "
                                  f"{(None,) + tuple(expected)}, but received input with shape {shown}.{hint}")
         x = inputs
-        layers, i = self._stack, 0
-        while i < len(layers):
-            layer = layers[i]
-            nxt = layers[i + 1] if i + 1 < len(layers) else None
-            if self.fuse_layers and nxt is not None and fusion.can_fuse(layer, nxt) and isinstance(x, Tensor):
-                x = fusion.conv_relu_max_pool(layer, nxt, x)  # same values, one pass (see models/fusion.py)
-                i += 2
-                continue
-            x = layer(x, training=training)
-            i += 1
+        for step in self._forward_plan():  # each layer, or a fused Conv2D(relu) + MaxPooling2D(2) pair
+            x = step(x, training=training)
         return x
 
-    def get_config(self) -> dict[str, Any]:
-        from .serialization_graph import _layer_entry
+    def _forward_plan(self) -> list[Any]:
+        """The steps ``call`` runs: the layers in order, fusable pairs joined (built once, models/fusion.py)."""
+        return fusion.plan(self, self._stack, lambda fuse: fusion.layer_steps(self._stack, fuse))
 
-        layers = []
-        if self._input_layer is not None:
-            layers.append(_layer_entry(self._input_layer))
-        layers += [_layer_entry(layer) for layer in self._stack]
+    def get_config(self) -> dict[str, Any]:
+        layers = [] if self._input_layer is None else [serialize(self._input_layer)]
+        layers += [serialize(layer) for layer in self._stack]
         return {"name": self.name, "trainable": self.trainable, "layers": layers}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> "Sequential":
+        """Rebuild (fresh weights) from :meth:`get_config` output: each layer is deserialized and added."""
+        if not isinstance(config.get("layers"), list):
+            raise SavedModelError("The Sequential model config has no 'layers' list: the config is damaged")
+        with custom_object_scope(custom_objects):
+            model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+            for entry in config["layers"]:
+                model.add(deserialize(entry))
+        return model
+
+    def get_build_config(self) -> None:
+        return None  # the layers carry their own shapes
+
+    def _weight_children(self) -> list[tuple[str, Layer]]:
+        return numbered_children(self.layers)

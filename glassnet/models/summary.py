@@ -13,7 +13,7 @@ from typing import Any
 
 from ..engine.allocation import readable_memory
 from ..layers.base import Layer
-from .symbolic import InputLayer
+from ..layers.tracing import InputLayer
 
 
 def _shape_text(shape: Any) -> str:

@@ -7,14 +7,21 @@ Writes are atomic, and every damaged or foreign file gives a :class:`SavedModelE
 """
 
 from ..registry import get_registered_object, register_keras_serializable
-from .api import load_model, load_weights, model_from_json, model_to_json, save_model, save_weights
+from ..serialization import custom_object_scope, get_custom_objects
+from ..serialization import deserialize as deserialize_keras_object
+from ..serialization import serialize as serialize_keras_object
+from .api import load_model, load_weights, model_config, model_from_json, model_to_json, save_model, save_weights
 from .atomic import atomic_write
 from .errors import SavedModelError
 from .formats import FORMAT_VERSION
-from .objects import custom_object_scope, deserialize_layer, get_compile_config, serialize_layer
+
+# glassnet 0.1's names for the same two functions.
+serialize_layer = serialize_keras_object
+deserialize_layer = deserialize_keras_object
 
 __all__ = [
-    "FORMAT_VERSION", "SavedModelError", "atomic_write", "custom_object_scope", "deserialize_layer",
-    "get_compile_config", "get_registered_object", "load_model", "load_weights", "model_from_json",
-    "model_to_json", "register_keras_serializable", "save_model", "save_weights", "serialize_layer",
+    "FORMAT_VERSION", "SavedModelError", "atomic_write", "custom_object_scope", "deserialize_keras_object",
+    "deserialize_layer", "get_custom_objects", "get_registered_object", "load_model", "load_weights", "model_config",
+    "model_from_json", "model_to_json", "register_keras_serializable", "save_model", "save_weights",
+    "serialize_keras_object", "serialize_layer",
 ]

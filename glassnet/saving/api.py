@@ -18,10 +18,10 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
-from .. import backend
+from .. import backend, serialization
 from ..engine.allocation import allocation_limit
-from ..layers import base as layer_base
-from . import formats, guard, objects, weights
+from ..layers import naming as layer_naming
+from . import formats, guard, weights
 from .errors import SavedModelError
 
 _MODEL_EXTENSIONS = (".keras", ".h5", ".hdf5")
@@ -62,7 +62,7 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, include_optimi
         raise ValueError(f"Invalid filepath extension for saving: '{path}'. Use a name ending in '.keras' (or "
                          "'.h5' for the legacy HDF5 format); weights alone go to save_weights('name.weights.h5')")
     _check_overwrite(path, overwrite)
-    config = objects.model_config(model)
+    config = model_config(model)
     with_state = include_optimizer and getattr(model, "optimizer", None) is not None
 
     def fill(h5: Any) -> None:
@@ -75,6 +75,16 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, include_optimi
     else:
         formats.write_h5(path, config, lambda g: weights.write_weights(g, model),
                          (lambda h5: weights.write_training_state(h5, model)) if with_state else None)
+
+
+def model_config(model: Any) -> dict[str, Any]:
+    """The ``config.json`` content: the model's entry (class, config) plus its compile settings."""
+    entry = serialization.serialize(model)
+    entry["module"] = "glassnet.models" if entry["module"].startswith("glassnet") else entry["module"]
+    compile_config = model.get_compile_config() if hasattr(model, "get_compile_config") else None
+    if compile_config is not None:
+        entry["compile_config"] = compile_config
+    return entry
 
 
 def load_model(filepath: Any, custom_objects: dict[str, Any] | None = None, compile: bool = True,  # noqa: A002 (Keras' name)
@@ -102,7 +112,7 @@ def load_model(filepath: Any, custom_objects: dict[str, Any] | None = None, comp
     """
     path = _path(filepath)
     kind = formats.sniff(path)
-    with _nothing_changes_on_failure(path), objects.custom_object_scope(custom_objects):
+    with _nothing_changes_on_failure(path), serialization.custom_object_scope(custom_objects):
         if kind == "zip":
             config, weights_bytes = formats.read_keras(path)
             with formats.open_h5_bytes(weights_bytes, path) as (h5, inventory):
@@ -125,13 +135,13 @@ def _nothing_changes_on_failure(path: str) -> Iterator[None]:
     """On any failure put back what building a model touches (the random generator, automatic names),
     and report every error as a :class:`SavedModelError` naming the file."""
     rng_state = backend.rng().bit_generator.state
-    names = dict(layer_base._NAME_COUNTS)
+    names = dict(layer_naming._NAME_COUNTS)
     try:
         yield
     except BaseException as err:
         backend.rng().bit_generator.state = rng_state
-        layer_base._NAME_COUNTS.clear()
-        layer_base._NAME_COUNTS.update(names)
+        layer_naming._NAME_COUNTS.clear()
+        layer_naming._NAME_COUNTS.update(names)
         if isinstance(err, SavedModelError) or not isinstance(err, Exception):
             raise
         raise SavedModelError(f"'{path}' could not be loaded ({type(err).__name__}: {err})") from err
@@ -152,7 +162,7 @@ def _model_from_config(config: dict[str, Any], compile_: bool, path: str, invent
     sample_bytes = max(guard.MIN_SAMPLE_BYTES, inventory.declared_bytes)
     try:
         with allocation_limit(inventory.values, sample_bytes, reason):
-            model = objects.deserialize_layer(config)
+            model = serialization.deserialize(config)
     except SavedModelError as err:
         raise SavedModelError(f"'{path}': {err}") from err
     except Exception as err:  # any other failure of a config is still the file's fault: name it
@@ -160,7 +170,7 @@ def _model_from_config(config: dict[str, Any], compile_: bool, path: str, invent
                               f"({type(err).__name__}: {err})") from err
     if compile_ and config.get("compile_config"):
         try:
-            objects.compile_from_config(model, config["compile_config"])
+            model.compile_from_config(config["compile_config"])
         except Exception as err:  # a model without its compile settings is still a complete model
             warnings.warn(f"'{path}': the model was loaded but could not be compiled with its saved settings "
                           f"({type(err).__name__}: {err}); call compile() yourself", stacklevel=3)
@@ -209,9 +219,7 @@ def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False, by_name
 
 def model_to_json(model: Any, **kwargs: Any) -> str:
     """The model's architecture as a JSON string (no weights), for :func:`model_from_json`."""
-    config = objects.model_config(model)
-    config.pop("compile_config", None)
-    return objects.to_json(config, **kwargs)
+    return serialization.to_json(serialization.serialize(model), **kwargs)
 
 
 def model_from_json(json_string: str, custom_objects: dict[str, Any] | None = None) -> Any:
@@ -222,5 +230,5 @@ def model_from_json(json_string: str, custom_objects: dict[str, Any] | None = No
         raise SavedModelError(f"model_from_json: the string is not valid JSON ({err})") from err
     if not isinstance(config, dict):
         raise SavedModelError("model_from_json: the JSON does not describe a model")
-    with objects.custom_object_scope(custom_objects):
-        return objects.deserialize_layer(config)
+    with serialization.custom_object_scope(custom_objects):
+        return serialization.deserialize(config)

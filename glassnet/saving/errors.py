@@ -1,8 +1,7 @@
-"""The one error type for files that cannot be loaded."""
+"""The one error type for files that cannot be loaded (defined with the configs it also guards)."""
 
 from __future__ import annotations
 
+from ..serialization import SavedModelError
 
-class SavedModelError(ValueError):
-    """A saved model or weights file is unreadable, damaged, of another format or a newer version,
-    or names an object that is not registered.  The message names the file and the problem."""
+__all__ = ["SavedModelError"]

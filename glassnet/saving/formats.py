@@ -23,6 +23,7 @@ from typing import Any
 
 import h5py
 
+from ..serialization import to_json
 from . import guard
 from .atomic import atomic_write
 from .errors import SavedModelError
@@ -93,8 +94,6 @@ def damaged(path: str, what: str):  # type: ignore[no-untyped-def]
 # -- .keras ---------------------------------------------------------------------------------------------
 def write_keras(path: str, config: dict[str, Any], write_h5: Any) -> None:
     """Write a .keras zip atomically; ``write_h5(h5file)`` fills ``model.weights.h5``."""
-    from .objects import to_json
-
     config_json = to_json(config)
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as h5:
@@ -140,8 +139,6 @@ def open_h5_bytes(data: bytes, path: str):  # type: ignore[no-untyped-def]
 # -- .h5 --------------------------------------------------------------------------------------------------
 def write_h5(path: str, config: dict[str, Any] | None, write_weights: Any, write_state: Any = None) -> None:
     """Write a legacy .h5 model file (or, with ``config=None``, a weights-only file) atomically."""
-    from .objects import to_json
-
     model_json = None if config is None else to_json({k: v for k, v in config.items() if k != "compile_config"})
     training_json = None if config is None or "compile_config" not in config else to_json(config["compile_config"])
     with atomic_write(path) as tmp, h5py.File(tmp, "w") as h5:

@@ -27,49 +27,10 @@ from .. import backend
 from .errors import SavedModelError
 from .guard import read_json_attr
 
-_SKIP_ATTRS = {"_tracked_layers", "_variables", "_inbound_nodes", "_operations", "_stack", "_input_layer"}
-
 
 def _children(layer: Any) -> list[tuple[str, Any]]:
-    """(key, sublayer) pairs: by name in Sequential/Functional models, by attribute name elsewhere."""
-    from ..layers.base import Layer, snake_case
-    from ..models.functional import Functional
-    from ..models.sequential import Sequential
-    from ..models.symbolic import InputLayer
-
-    if isinstance(layer, (Functional, Sequential)):
-        # Keras 3's container naming: class name in snake case, numbered in layer order (dense, dense_1...),
-        # so weights load into a rebuilt model whose automatic layer names differ.
-        used: dict[str, int] = {}
-        out = []
-        for sub in layer.layers:
-            if isinstance(sub, InputLayer):
-                continue
-            base = snake_case(type(sub).__name__)
-            count = used.get(base, 0)
-            used[base] = count + 1
-            out.append((base if count == 0 else f"{base}_{count}", sub))
-        return out
-    found: list[tuple[str, Any]] = []
-
-    def add(key: str, sub: Any) -> None:
-        if isinstance(sub, Layer) and sub is not layer and all(sub is not s for _, s in found):
-            found.append((key, sub))
-
-    for attr, value in vars(layer).items():
-        if attr in _SKIP_ATTRS:
-            continue
-        if isinstance(value, (list, tuple)):
-            for i, item in enumerate(value):
-                add(f"{attr}_{i}", item)
-        elif isinstance(value, dict):
-            for k, item in value.items():
-                add(f"{attr}_{k}", item)
-        else:
-            add(attr, value)
-    for sub in layer._tracked_layers:  # tracked some other way: fall back on the layer name
-        add(sub.name, sub)
-    return found
+    """(key, sublayer) pairs: each layer says how its children are keyed (``Layer._weight_children``)."""
+    return layer._weight_children()
 
 
 def weight_tree(model: Any) -> list[tuple[str, Any, list[Any]]]:

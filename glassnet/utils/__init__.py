@@ -1,4 +1,4 @@
-"""Utilities with Keras' names: ``to_categorical``, ``set_random_seed``, ``normalize``."""
+"""Utilities with Keras' names: ``to_categorical``, ``set_random_seed``, ``normalize``, ``PyDataset``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import numpy as np
 
 from ..backend import set_random_seed
 from .progbar import Progbar
+from .py_dataset import PyDataset, Sequence
 
 
 def to_categorical(y: Any, num_classes: int | None = None, dtype: str = "float32") -> np.ndarray:
@@ -47,4 +48,4 @@ def normalize(x: Any, axis: int = -1, order: int = 2) -> np.ndarray:
     return x / np.where(norm == 0, 1, norm)
 
 
-__all__ = ["Progbar", "normalize", "set_random_seed", "to_categorical"]
+__all__ = ["Progbar", "PyDataset", "Sequence", "normalize", "set_random_seed", "to_categorical"]

@@ -1,7 +1,12 @@
 """Test oracles: PyTorch twins of glassnet tensors and models, and the shared table of op samples."""
 
-from .samples import SAMPLE_IDS, SAMPLES, Case, OpSample
+# samples_cnn adds the convolution, pooling, batch-norm, resampling and fused samples to the one table.
+from . import samples_cnn  # noqa: F401
+from .samples import SAMPLES, Case, OpSample
 from .torch_ref import keras_clip, keras_reduce, keras_relu, to_numpy, to_torch, torch_linear, torch_mlp_from
+
+SAMPLE_IDS = [s.name for s in SAMPLES]
+assert len(set(SAMPLE_IDS)) == len(SAMPLE_IDS), "sample names must be unique"
 
 __all__ = ["SAMPLES", "SAMPLE_IDS", "Case", "OpSample", "keras_clip", "keras_reduce", "keras_relu", "to_numpy",
            "to_torch", "torch_linear", "torch_mlp_from"]

@@ -228,6 +228,9 @@ simple("softmax_huge_logits", "nn.softmax", nn.softmax, lambda x: torch.softmax(
 simple("log_softmax", "nn.log_softmax", nn.log_softmax, lambda x: torch.log_softmax(x, -1), A(3, 4))
 simple("log_softmax_axis0", "nn.log_softmax", lambda x: nn.log_softmax(x, axis=0),
        lambda x: torch.log_softmax(x, 0), A(3, 4))
+# The link the cross-entropies follow: a softmax/sigmoid output hands back its input z, gradients included.
+simple("logits_of_softmax", "nn.logits_of", lambda x: nn.logits_of(nn.softmax(x), "softmax"), lambda x: x, A(3, 4))
+simple("logits_of_sigmoid", "nn.logits_of", lambda x: nn.logits_of(nn.sigmoid(x), "sigmoid"), lambda x: x, A(3, 4))
 
 
 def _dropout_case(shape: tuple[int, ...], noise_shape: tuple[int, ...] | None, rate: float) -> Callable:

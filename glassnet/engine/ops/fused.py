@@ -1,10 +1,10 @@
 """Fused convolution -> ReLU -> 2x2 max pooling, the block of every small convnet.
 
-Mathematically this is exactly ``max_pool2d(relu(conv2d(x, W) + b), 2)``; the three ops of
-:mod:`glassnet.engine.ops.conv` compute it step by step and are the ones to read first.  Run
-separately, each step writes its whole output to memory and the next one reads it back: for the
-MNIST convnet's first layer that is an 11 MB activation written, re-read and masked several times per
-batch.  Here the work is done one cache-sized chunk of samples at a time:
+Mathematically this is exactly ``max_pool2d(relu(conv2d(x, W) + b), 2)``; the ops of
+:mod:`glassnet.engine.ops.conv`, :mod:`.nn` and :mod:`.pooling` compute it step by step and are the
+ones to read first.  Run separately, each step writes its whole output to memory and the next one
+reads it back: for the MNIST convnet's first layer that is an 11 MB activation written, re-read and
+masked several times per batch.  Here the work is done one cache-sized chunk of samples at a time:
 
 forward, per chunk:   z = cols @ W2 + b;  a = max(z, 0);  p = max over each 2x2 window of a,
                       and which cell of the window won (first in row-major order on ties);
@@ -14,8 +14,9 @@ backward, per chunk:  dp is passed only where p > 0 (a window whose max is 0 had
 
 Only the pooled output (4x smaller) and three winner flags (1 byte each) are kept between the
 passes; the full-size activation never leaves the cache.  ``Sequential`` and Functional models use this op when a
-``Conv2D(activation="relu")`` is followed by ``MaxPooling2D(2)``; the layers and their weights are
-unchanged, and the tests check the fused op against the unfused one and against PyTorch.
+``Conv2D(activation="relu")`` is followed by ``MaxPooling2D(2)`` (their fusion plan,
+:mod:`glassnet.models.fusion`); the layers and their weights are unchanged, and the tests check the
+fused op against the unfused one and against PyTorch.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from __future__ import annotations
 from typing import Any
 
 from ...backend import xp
-from ..tensor import Tensor, as_tensor, record
-from .conv import _add_taps, _crop, _im2col, _pad, _pair, _recording, _resolve, _taps
+from ..tensor import Tensor, is_recording, record
+from .conv import check_conv_args
+from .im2col import col2im_add, crop_hw, im2col, kernel_taps, pad_hw, resolve_padding
 
 # Values per chunk (about 2 MiB of float32): a chunk's activation and columns stay in cache.
 FUSED_BLOCK = 1 << 19
@@ -49,23 +51,20 @@ def conv2d_relu_max_pool(x: Any, kernel: Tensor, bias: Tensor | None = None, str
     -------
     Tensor of shape (batch, conv_height // 2, conv_width // 2, out).
     """
-    x, kernel = as_tensor(x), as_tensor(kernel)
-    if x.ndim != 4 or kernel.ndim != 4 or x.shape[3] != kernel.shape[2]:
-        raise ValueError(f"conv2d_relu_max_pool: incompatible input {x.shape} and kernel {kernel.shape}")
-    strides, dilation = _pair(strides, "strides"), _pair(dilation_rate, "dilation_rate")
+    x, kernel, strides, dilation = check_conv_args("conv2d_relu_max_pool", x, kernel, strides, dilation_rate)
     kh, kw, cin, cout = kernel.shape
-    (ho, wo), pads = _resolve(x.shape[1:3], (kh, kw), strides, padding, dilation)
+    (ho, wo), pads = resolve_padding(x.shape[1:3], (kh, kw), strides, padding, dilation)
     hp, wp = ho // 2, wo // 2
     if hp == 0 or wp == 0:
         raise ValueError(f"conv2d_relu_max_pool: a convolution output of {(ho, wo)} is too small for 2x2 pooling")
     n, pixels = x.shape[0], ho * wo
     dtype = xp.result_type(x.dtype, kernel.dtype)
-    xpad = _pad(x.data, pads)
-    taps = _taps((kh, kw), (ho, wo), strides, dilation)
+    xpad = pad_hw(x.data, pads)
+    taps = kernel_taps((kh, kw), (ho, wo), strides, dilation)
     w2 = kernel.data.reshape(kh * kw * cin, cout)
     step = max(1, FUSED_BLOCK // (pixels * max(kh * kw * cin, cout)))
     chunks = [slice(s, min(s + step, n)) for s in range(0, n, step)]
-    recording = _recording(x, kernel, bias)
+    recording = is_recording(x, kernel, bias)
     pooled = xp.empty((n, hp, wp, cout), dtype=dtype)
     # Which cell won each window, as three comparisons (strict, so ties go to the first cell in
     # row-major order): right cell of the top row, of the bottom row, and bottom row over top row.
@@ -78,7 +77,7 @@ def conv2d_relu_max_pool(x: Any, kernel: Tensor, bias: Tensor | None = None, str
     for ch in chunks:
         nc = ch.stop - ch.start
         z = zbuf[:nc * pixels]
-        xp.matmul(_im2col(xpad[ch], taps, (kh, kw), (ho, wo)), w2, out=z)   # z = cols @ W2
+        xp.matmul(im2col(xpad[ch], taps, (kh, kw), (ho, wo)), w2, out=z)   # z = cols @ W2
         if bias is not None:
             z += bias.data                                                  # + b
         xp.maximum(z, zeros[:nc * pixels], out=z)                           # relu
@@ -116,12 +115,12 @@ def conv2d_relu_max_pool(x: Any, kernel: Tensor, bias: Tensor | None = None, str
             for (i, j), won in zip(_CELLS, winners):     # route dp to the winning cell of each window
                 xp.multiply(dp, won, out=d6[:, :, i, :, j, :])
             if need_w:
-                dw += _im2col(xpad[ch], taps, (kh, kw), (ho, wo)).T @ dz
+                dw += im2col(xpad[ch], taps, (kh, kw), (ho, wo)).T @ dz
             if need_b:
                 db += xp.ones(dz.shape[0], dtype=dz.dtype) @ dz
             if need_x:
-                _add_taps(dz, kernel.data, dx[ch], taps, (ho, wo))
-        grads = (_crop(dx, pads) if need_x else None, dw.reshape(kernel.shape) if need_w else None)
+                col2im_add(dz, kernel.data, dx[ch], taps, (ho, wo))
+        grads = (crop_hw(dx, pads) if need_x else None, dw.reshape(kernel.shape) if need_w else None)
         return grads if bias is None else grads + (db,)
 
     return record(pooled, parents, backward)

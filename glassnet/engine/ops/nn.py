@@ -6,7 +6,8 @@ Reading guide (the back-propagation equations of the slides):
 * ``dense``:      z = x W + b;     dC/dW = x^T delta,  dC/db = sum_batch delta,  dC/dx = delta W^T
 * activations:   a = f(z);        delta_z = delta_a * f'(z)
 * ``softmax``:    the full Jacobian product  dz = s * (g - sum(g * s)), not just its diagonal
-* cross-entropy on logits:  dC/dz = softmax(z) - y  (per sample), the stable fused form
+* cross-entropy on logits:  dC/dz = softmax(z) - y  (per sample), the stable fused form;
+  ``logits_of`` hands a softmax/sigmoid output's logits to the losses so they can use it
 """
 
 from __future__ import annotations
@@ -124,7 +125,7 @@ def sigmoid(x: Any) -> Tensor:
     x = as_tensor(x)
     s = _sigmoid(x.data)
     out = record(s, (x,), lambda g: (g * s * (1 - s),))
-    out._keras_logits = ("sigmoid", x)
+    out.pre_activation = ("sigmoid", x)  # for logits_of: cross-entropy of this output uses x
     return out
 
 
@@ -227,8 +228,8 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
         return (s * (g - (g * s).sum(axis=axis, keepdims=True)),)
 
     out = record(s, (x,), backward)
-    if axis in (-1, x.ndim - 1):
-        out._keras_logits = ("softmax", x)
+    if axis in (-1, x.ndim - 1):  # the losses take the classes on the last axis
+        out.pre_activation = ("softmax", x)  # for logits_of: cross-entropy of this output uses x
     return out
 
 
@@ -273,6 +274,44 @@ def _sum_to(grad: Any, shape: tuple[int, ...]) -> Any:
 
 
 # --- fused, stable cross-entropies (per-sample losses; reduction happens in the loss) -------
+def logits_of(probabilities: Any, activation: str) -> Tensor | None:
+    """The logits z if ``probabilities`` is the output of ``activation(z)``, else ``None``.
+
+    Parameters
+    ----------
+    probabilities : Tensor or array_like
+        What a model predicted, e.g. the output of a ``Dense(10, activation="softmax")``.
+    activation : {"softmax", "sigmoid"}
+        The activation the caller's cross-entropy undoes.
+
+    Returns
+    -------
+    Tensor or None
+        The activation's input z, the very tensor the layer computed (so gradients
+        flow back through it), or ``None`` when ``probabilities`` did not come
+        straight from that activation.
+
+    Notes
+    -----
+    Why the link exists: cross-entropy of probabilities, -sum y log p, needs p
+    clipped to [eps, 1 - eps], since a saturated softmax gives p = 0 and log 0 =
+    -inf; the clipping then makes the gradient zero exactly for the badly wrong
+    predictions, and the chain through the softmax Jacobian loses digits.  From
+    the logits the same loss (for one-hot y) is log sum_j e^{z_j} - sum_i y_i z_i,
+    which never overflows, needs no clipping, and has the clean gradient
+    dC/dz = softmax(z) - y.  So ``softmax`` and ``sigmoid`` record their input on
+    their output (:attr:`Tensor.pre_activation`), and the cross-entropies ask
+    here for it.  Keras' TensorFlow backend does the same (with its private
+    ``_keras_logits`` attribute), so that ``Dense(C, activation="softmax")``
+    with ``from_logits=False`` trains as stably as raw logits with
+    ``from_logits=True``.  Any op applied after the activation (even ``p * 1``)
+    returns a new tensor without the link, and the loss then falls back to the
+    clipped formula, as in Keras.
+    """
+    link = getattr(probabilities, "pre_activation", None)
+    return link[1] if link is not None and link[0] == activation else None
+
+
 def softmax_cross_entropy(logits: Any, target: Any, axis: int = -1) -> Tensor:
     """Per-sample  -sum_i y_i log softmax(z)_i  from logits, with one-hot/probability targets.
 

@@ -15,12 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from .. import backend
+from .. import backend, serialization
 from ..checks import check_integer
 from ..engine.allocation import check_sample
 from ..engine.ops import math as m
 from ..engine.tensor import Tensor
-from ..layers.base import Layer, unique_name
+from ..tree import flatten, map_structure
+from .base import Layer, unique_name
 
 
 class SymbolicTensor:
@@ -35,6 +36,8 @@ class SymbolicTensor:
     """
 
     __array_ufunc__ = None
+    records_layer_calls = True
+    """``Layer.__call__`` hands a call on a symbolic input to :meth:`record_call` instead of computing."""
 
     def __init__(self, shape: tuple[Any, ...], dtype: Any, node: "Node | None" = None,
                  index: int = 0, name: str | None = None) -> None:
@@ -50,6 +53,10 @@ class SymbolicTensor:
 
     def __repr__(self) -> str:
         return f"<SymbolicTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+    def record_call(self, layer: Layer, inputs: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Record ``layer(inputs, *args, **kwargs)`` as a graph node (see :func:`call_symbolic`)."""
+        return call_symbolic(layer, inputs, args, kwargs)
 
     def __len__(self) -> int:
         raise TypeError(
@@ -135,8 +142,16 @@ class Node:
         return self.call_args[0] if len(self.call_args) == 1 else list(self.call_args)
 
 
+# Operations on symbolic tensors (``a + b``) that a config can name; closures such as x[1:3] cannot be saved.
+_OPERATIONS = {"add": m.add, "subtract": m.subtract, "multiply": m.multiply, "divide": m.divide,
+               "power": m.power, "matmul": m.matmul, "negative": m.negative, "abs": m.abs}
+
+
 class OperationLayer(Layer):
     """A weightless layer wrapping one engine operation (``a + b`` between symbolic tensors)."""
+
+    serialized_class_name = "__operation__"
+    """Configs name operation nodes this way (files written by glassnet 0.1 do too)."""
 
     def __init__(self, fn: Callable[..., Any], name: str | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
@@ -153,6 +168,24 @@ class OperationLayer(Layer):
         if any_symbolic(args):
             return call_symbolic(self, args[0], args[1:], kwargs)
         return self.fn(*args, **kwargs)
+
+    def get_config(self) -> dict[str, Any]:
+        op = next((name for name, fn in _OPERATIONS.items() if self.fn is fn), None)
+        if op is None:
+            raise ValueError(f"Operation '{self.name}' ({self.display_type}) on symbolic tensors cannot be saved in "
+                             "a model config: only + - * / ** @, negation and abs can. Use a layer (layers.Reshape, "
+                             "a registered Lambda, ...) instead, or save the weights with save_weights()")
+        return {"op": op, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "OperationLayer":
+        op = config.get("op")
+        if op not in _OPERATIONS:
+            raise ValueError(f"Unknown operation {op!r} in the saved config; known: {sorted(_OPERATIONS)}")
+        return cls(_OPERATIONS[op], name=config.get("name"))
+
+    def get_build_config(self) -> None:
+        return None
 
 
 def _op(name: str, fn: Callable[..., Any]) -> OperationLayer:
@@ -211,25 +244,7 @@ def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None, n
                       batch_shape=batch_shape).tensor
 
 
-# --- structure helpers -----------------------------------------------------------------------
-def flatten(structure: Any) -> list[Any]:
-    """The leaves of nested lists, tuples and dicts (dicts in key order)."""
-    if isinstance(structure, (list, tuple)):
-        return [leaf for item in structure for leaf in flatten(item)]
-    if isinstance(structure, dict):
-        return [leaf for key in structure for leaf in flatten(structure[key])]
-    return [structure]
-
-
-def map_structure(fn: Callable[[Any], Any], structure: Any) -> Any:
-    """Apply ``fn`` to every leaf, keeping the nesting."""
-    if isinstance(structure, (list, tuple)):
-        return type(structure)(map_structure(fn, item) for item in structure)
-    if isinstance(structure, dict):
-        return {k: map_structure(fn, v) for k, v in structure.items()}
-    return fn(structure)
-
-
+# --- tracing ------------------------------------------------------------------------------
 def any_symbolic(structure: Any) -> bool:
     """Whether any leaf is a :class:`SymbolicTensor`."""
     if isinstance(structure, SymbolicTensor):
@@ -292,19 +307,4 @@ def call_symbolic(layer: Layer, inputs: Any, args: tuple[Any, ...], kwargs: dict
     return outputs
 
 
-def infer_output_shape(layer: Layer, input_shape: Any) -> Any:
-    """Output shape of ``layer`` for ``input_shape`` (batch axis kept as given)."""
-
-    def make(shape: Any) -> SymbolicTensor:
-        return SymbolicTensor(tuple(shape), backend.floatx())
-
-    if isinstance(input_shape, tuple):
-        dummy = make(input_shape)
-    else:
-        dummy = map_structure(make, input_shape) if isinstance(input_shape, dict) else [
-            make(s) for s in input_shape]
-    saved_nodes, saved_shape = list(layer._inbound_nodes), layer._output_shape
-    out = call_symbolic(layer, dummy, (), {})
-    layer._inbound_nodes[:] = saved_nodes
-    layer._output_shape = saved_shape
-    return map_structure(lambda t: t.shape, out)
+serialization.register_builtin(OperationLayer, "__operation__")

@@ -1,4 +1,4 @@
-"""Graph configs of Sequential and Functional models (the ``config.json`` part of a saved model).
+"""The config of a Functional model: its layers and the calls that connect them.
 
 A Functional config lists every layer once, Keras-style, with its
 ``inbound_nodes``: one entry per call of the layer in this model, holding the
@@ -13,38 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine.ops import math as m
-from .symbolic import InputLayer, OperationLayer, SymbolicTensor, flatten, map_structure
-
-# Operations on symbolic tensors (``a + b``) that a config can name; closures such as x[1:3] cannot be saved.
-_OPERATIONS = {"add": m.add, "subtract": m.subtract, "multiply": m.multiply, "divide": m.divide,
-               "power": m.power, "matmul": m.matmul, "negative": m.negative, "abs": m.abs}
-
-
-def _layer_entry(layer: Any) -> dict[str, Any]:
-    from ..saving.objects import serialize_layer
-
-    return serialize_layer(layer)
-
-
-def operation_entry(layer: OperationLayer) -> dict[str, Any]:
-    """Config of a symbolic operation node (``a + b``), by operation name."""
-    op = next((name for name, fn in _OPERATIONS.items() if layer.fn is fn), None)
-    if op is None:
-        raise ValueError(f"Operation '{layer.name}' ({layer.display_type}) on symbolic tensors cannot be saved in a "
-                         "model config: only + - * / ** @, negation and abs can. Use a layer (layers.Reshape, "
-                         "a registered Lambda, ...) instead, or save the weights with save_weights()")
-    return {"module": "glassnet.ops", "class_name": "__operation__", "config": {"op": op, "name": layer.name},
-            "name": layer.name}
-
-
-def operation_from_entry(entry: dict[str, Any]) -> OperationLayer:
-    from ..saving.errors import SavedModelError
-
-    op = entry["config"].get("op")
-    if op not in _OPERATIONS:
-        raise SavedModelError(f"Unknown operation {op!r} in the saved config; known: {sorted(_OPERATIONS)}")
-    return OperationLayer(_OPERATIONS[op], name=entry["config"].get("name"))
+from ..layers.tracing import InputLayer, SymbolicTensor
+from ..serialization import SavedModelError, deserialize, serialize
+from ..tree import flatten, map_structure
 
 
 def functional_config(model: Any) -> dict[str, Any]:
@@ -64,7 +35,7 @@ def functional_config(model: Any) -> dict[str, Any]:
         counts[layer.name] = index + 1
         node_ids[id(node)] = (layer.name, index)
         if layer.name not in entries:
-            entries[layer.name] = _layer_entry(layer)
+            entries[layer.name] = serialize(layer)
             entries[layer.name]["inbound_nodes"] = []
             layers.append(entries[layer.name])
         if not isinstance(layer, InputLayer):
@@ -104,12 +75,11 @@ def _resolve(structure: Any, outputs: dict[tuple[str, int], list[Any]]) -> Any:
     return structure
 
 
-def functional_from_config(config: dict[str, Any]) -> Any:
-    """Rebuild a Functional model (fresh weights) from :func:`functional_config` output."""
-    from ..saving.errors import SavedModelError
-    from ..saving.objects import deserialize_layer
-    from .functional import Functional
+def rebuild_graph(config: dict[str, Any]) -> tuple[Any, Any]:
+    """Rebuild the layers of a :func:`functional_config` (fresh weights) and replay their calls.
 
+    Returns the ``(inputs, outputs)`` symbolic structures to build the Functional model from.
+    """
     try:
         entries = config["layers"]
         by_name: dict[str, Any] = {}
@@ -117,7 +87,7 @@ def functional_from_config(config: dict[str, Any]) -> Any:
         pending: list[tuple[str, int, dict[str, Any]]] = []
         for entry in entries:
             name = entry.get("name") or entry["config"]["name"]
-            layer = deserialize_layer(entry)
+            layer = deserialize(entry)
             by_name[name] = layer
             if isinstance(layer, InputLayer):
                 outputs[(name, 0)] = [layer.tensor]
@@ -142,26 +112,9 @@ def functional_from_config(config: dict[str, Any]) -> Any:
                 raise SavedModelError(f"The saved graph is inconsistent: the calls of layer(s) {missing} refer to "
                                       "tensors that no layer produces")
             pending = waiting
-        inputs = _resolve(config["input_layers"], outputs)
-        outs = _resolve(config["output_layers"], outputs)
+        return _resolve(config["input_layers"], outputs), _resolve(config["output_layers"], outputs)
     except SavedModelError:
         raise
-    except (KeyError, TypeError, IndexError, ValueError) as err:
+    except (KeyError, TypeError, IndexError, ValueError, AttributeError) as err:
         raise SavedModelError(f"The Functional model config is damaged or incomplete ({type(err).__name__}: "
                               f"{err})") from err
-    return Functional(inputs, outs, name=config.get("name"), trainable=config.get("trainable", True))
-
-
-def sequential_from_config(config: dict[str, Any]) -> Any:
-    """Rebuild a Sequential model (fresh weights) from ``Sequential.get_config`` output."""
-    from ..saving.errors import SavedModelError
-    from ..saving.objects import deserialize_layer
-    from .sequential import Sequential
-
-    if not isinstance(config.get("layers"), list):
-        raise SavedModelError("The Sequential model config has no 'layers' list: the config is damaged")
-    model = Sequential(name=config.get("name"), trainable=config.get("trainable", True))
-    for entry in config["layers"]:
-        layer = deserialize_layer(entry)
-        model.add(layer)
-    return model

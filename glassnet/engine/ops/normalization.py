@@ -1,0 +1,84 @@
+"""Batch normalisation, forward and backward.
+
+Per feature (channel) along ``axis``, with the statistics taken over every other axis
+(N values each; delta = dC/dy):
+
+* forward:   mu = mean(x),  var = mean((x - mu)^2)  (biased, as Keras),
+             x_hat = (x - mu) / sqrt(var + eps),   y = gamma x_hat + beta;
+* backward (training, mu and var depend on x):
+             dbeta = sum delta,   dgamma = sum delta x_hat,
+             dx = gamma / sqrt(var + eps) * (delta - dbeta / N - x_hat dgamma / N),
+  the fused form of the chain rule through mu and var (one pass, no N x N Jacobian);
+* inference (mu and var given, constants):  dx = gamma / sqrt(var + eps) * delta.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...backend import xp
+from ..tensor import Tensor, as_tensor, record
+
+
+def batch_norm(x: Any, gamma: Tensor | None, beta: Tensor | None, axis: int = -1, epsilon: float = 1e-3,
+               mean: Any = None, variance: Any = None) -> tuple[Tensor, Any, Any]:
+    """y = gamma (x - mu) / sqrt(var + eps) + beta, per feature along ``axis``.
+
+    With ``mean``/``variance`` given (inference) they are constants; otherwise (training) the
+    batch moments over every other axis are used (biased variance, as Keras) and returned, so the
+    layer can update its moving averages.
+
+    Parameters
+    ----------
+    x : Tensor
+    gamma, beta : Tensor of shape (features,), optional
+        Scale and shift; ``None`` leaves them out (Keras' ``scale=False`` / ``center=False``).
+    axis : int
+        The feature axis.
+    epsilon : float
+    mean, variance : array_like of shape (features,), optional
+        Inference statistics (the moving averages).
+
+    Returns
+    -------
+    (y, mean, variance) : the output tensor and the statistics used, as arrays.
+    """
+    x = as_tensor(x)
+    axis = axis % x.ndim
+    red = tuple(i for i in range(x.ndim) if i != axis)
+    bshape = tuple(x.shape[axis] if i == axis else 1 for i in range(x.ndim))
+    training = mean is None
+    if training:
+        mu = x.data.mean(axis=red, dtype=x.dtype)
+        centred = x.data - mu.reshape(bshape)
+        var = (centred * centred).mean(axis=red, dtype=x.dtype)
+    else:
+        mu = xp.asarray(mean, dtype=x.dtype)
+        var = xp.asarray(variance, dtype=x.dtype)
+        centred = x.data - mu.reshape(bshape)
+    inv_std = (1.0 / xp.sqrt(var + x.dtype.type(epsilon))).astype(x.dtype)
+    x_hat = centred * inv_std.reshape(bshape)
+    g_arr = gamma.data.reshape(bshape) if gamma is not None else None
+    y = x_hat * g_arr if g_arr is not None else x_hat.copy()
+    if beta is not None:
+        y += beta.data.reshape(bshape)
+    count = x.data.size // x.shape[axis]
+    parents = tuple(t for t in (x, gamma, beta) if t is not None)
+
+    def backward(delta: Any) -> tuple[Any, ...]:
+        d_beta = delta.sum(axis=red)
+        d_gamma = (delta * x_hat).sum(axis=red)
+        scale = inv_std if g_arr is None else inv_std * gamma.data
+        if training:
+            dx = (delta - (d_beta / count).reshape(bshape) - x_hat * (d_gamma / count).reshape(bshape))
+            dx *= scale.reshape(bshape)
+        else:
+            dx = delta * scale.reshape(bshape)
+        grads: list[Any] = [dx]
+        if gamma is not None:
+            grads.append(d_gamma)
+        if beta is not None:
+            grads.append(d_beta)
+        return tuple(grads)
+
+    return record(y, parents, backward), mu, var
