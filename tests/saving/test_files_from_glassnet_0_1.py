@@ -1,4 +1,4 @@
-"""Files written by glassnet 0.1 (tests/fixtures/saved_by_0_1) still load and predict exactly as recorded."""
+"""Files written by glassnet 0.1 (tests/saving/fixtures/saved_by_0_1) still load and predict exactly as recorded."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from tests.fixtures import make_saved_files as made
+from tests.saving.fixtures import make_saved_files as made
 
 HERE = Path(__file__).parent / "fixtures" / "saved_by_0_1"
 NAMES = ["mlp", "functional", "cnn"]

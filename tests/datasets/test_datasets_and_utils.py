@@ -16,7 +16,7 @@ import glassnet as keras
 from glassnet.datasets import mnist
 from glassnet.utils.progbar import Progbar, format_duration, format_per_step, format_value
 
-SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "mnist"
+SHARED_MNIST = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "mnist"
 
 
 def test_mnist_has_keras_shapes_dtypes_and_label_counts() -> None:
