@@ -14,12 +14,18 @@ HERE = Path(__file__).parent / "fixtures" / "saved_by_0_1"
 NAMES = ["mlp", "functional", "cnn"]
 
 
+def _assert_same_prediction(actual: np.ndarray, expected: np.ndarray) -> None:
+    # The weights load bit-exactly; the forward pass may differ in the last bit across NumPy versions
+    # (tanh and exp use different SIMD kernels in NumPy 1.24 and 2.x), so allow 2 units in the last place.
+    np.testing.assert_array_max_ulp(actual, expected, maxulp=2)
+
+
 @pytest.mark.parametrize("ext", [".keras", ".h5"])
 @pytest.mark.parametrize("name", NAMES)
 def test_model_files_load_and_predict_as_recorded(name, ext):
     model = gn.models.load_model(HERE / f"{name}{ext}")
     expected = np.load(HERE / f"{name}.prediction.npy")
-    np.testing.assert_array_equal(model.predict(made.inputs(name), verbose=0), expected)
+    _assert_same_prediction(model.predict(made.inputs(name), verbose=0), expected)
     assert model.optimizer is not None and model.optimizer.iterations == 2
 
 
@@ -28,4 +34,4 @@ def test_weights_files_load_into_the_same_architecture(name):
     model = made.models()[name]
     model.load_weights(HERE / f"{name}.weights.h5")
     expected = np.load(HERE / f"{name}.prediction.npy")
-    np.testing.assert_array_equal(model.predict(made.inputs(name), verbose=0), expected)
+    _assert_same_prediction(model.predict(made.inputs(name), verbose=0), expected)
