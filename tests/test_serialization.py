@@ -123,3 +123,11 @@ def test_to_json_is_the_config_and_model_from_json_rebuilds():
     again = keras.models.model_from_json(model.to_json())
     assert [type(layer).__name__ for layer in again.layers] == ["Dense"]
     assert json.loads(model.to_json())["class_name"] == "Sequential"
+
+
+def test_keras_utils_names_are_the_same_registry():
+    assert keras.utils.register_keras_serializable is keras.saving.register_keras_serializable
+    assert keras.utils.get_custom_objects() is keras.saving.get_custom_objects()
+    with keras.utils.custom_object_scope({"Thing": layers.Dense}):
+        assert keras.saving.get_custom_objects()["Thing"] is layers.Dense
+    assert "Thing" not in keras.saving.get_custom_objects()

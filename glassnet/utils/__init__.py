@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..backend import set_random_seed
+from ..serialization import custom_object_scope, get_custom_objects, register_keras_serializable
 from .progbar import Progbar
 from .py_dataset import PyDataset, Sequence
 
@@ -48,4 +49,5 @@ def normalize(x: Any, axis: int = -1, order: int = 2) -> np.ndarray:
     return x / np.where(norm == 0, 1, norm)
 
 
-__all__ = ["Progbar", "PyDataset", "Sequence", "normalize", "set_random_seed", "to_categorical"]
+__all__ = ["Progbar", "PyDataset", "Sequence", "custom_object_scope", "get_custom_objects", "normalize",
+           "register_keras_serializable", "set_random_seed", "to_categorical"]
