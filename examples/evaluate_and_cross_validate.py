@@ -43,6 +43,10 @@ predicted = (probability > 0.5).astype(int)
 print(metrics.classification_report(y_test, predicted, target_names=["lower moon", "upper moon"]))
 print("ROC AUC:", round(metrics.roc_auc_score(y_test, probability), 4))
 print("confusion matrix:\n", metrics.confusion_matrix(y_test, predicted))
+# The medical-test view of the same predictions (class 1 as "positive").
+print("sensitivity:", round(metrics.sensitivity_score(y_test, predicted), 3),
+      " specificity:", round(metrics.specificity_score(y_test, predicted), 3),
+      " NPV:", round(metrics.negative_predictive_value_score(y_test, predicted), 3))
 
 history.plot(path=OUT / "history.png")
 plotting.plot_confusion_matrix(y_test, predicted, path=OUT / "confusion.png")

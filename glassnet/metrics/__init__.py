@@ -39,8 +39,11 @@ from .confusion_metrics import (
     AUC,
     FalseNegatives,
     FalsePositives,
+    NegativePredictiveValue,
     Precision,
     Recall,
+    Sensitivity,
+    Specificity,
     TrueNegatives,
     TruePositives,
 )
@@ -52,6 +55,7 @@ from .functions import (
     sparse_top_k_categorical_accuracy,
     top_k_categorical_accuracy,
 )
+from .negative_side import negative_predictive_value_score, sensitivity_score, specificity_score
 from .ranking import auc, precision_recall_curve, roc_auc_score, roc_curve
 from .regression import R2Score
 
@@ -69,6 +73,9 @@ for _cls, _names in [
     (Mean, ("Mean",)),
     (Precision, ("Precision", "precision")),
     (Recall, ("Recall", "recall")),
+    (Sensitivity, ("Sensitivity", "sensitivity")),
+    (Specificity, ("Specificity", "specificity")),
+    (NegativePredictiveValue, ("NegativePredictiveValue", "negative_predictive_value", "npv")),
     (AUC, ("AUC", "auc")),
     (F1Score, ("F1Score", "f1_score")),
     (FBetaScore, ("FBetaScore", "fbeta_score")),
@@ -130,12 +137,13 @@ __all__ = [
     "functions", "get", "names", "register", "sparse_categorical_accuracy", "sparse_top_k_categorical_accuracy",
     "top_k_categorical_accuracy",
     # Confusion-count metrics, F-scores and R^2 (stateful, Keras names)
-    "AUC", "F1Score", "FBetaScore", "FalseNegatives", "FalsePositives", "Precision", "R2Score", "Recall",
-    "TrueNegatives", "TruePositives",
+    "AUC", "F1Score", "FBetaScore", "FalseNegatives", "FalsePositives", "NegativePredictiveValue", "Precision",
+    "R2Score", "Recall", "Sensitivity", "Specificity", "TrueNegatives", "TruePositives",
     # Post-training scores (scikit-learn names and signatures)
     "UndefinedMetricWarning", "accuracy_score", "auc", "classification_report", "confusion_matrix", "f1_score",
     "fbeta_score", "format_confusion_matrix", "precision_recall_curve", "precision_recall_fscore_support",
     "precision_score", "recall_score", "roc_auc_score", "roc_curve",
+    "negative_predictive_value_score", "sensitivity_score", "specificity_score",
 ]
 
 

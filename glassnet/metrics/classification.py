@@ -310,8 +310,8 @@ def classification_report(y_true: Any, y_pred: Any, *, labels: Any = None, targe
     """Per-class precision, recall, F1 and support, then the averages (scikit-learn's report).
 
     The text is exactly scikit-learn's. The dict (``output_dict=True``) has scikit-learn's keys,
-    plus ``'sensitivity'`` (= recall) and ``'specificity'`` (tn / (tn + fp)) for each class and
-    average, the two numbers medical tests are judged by.
+    plus ``'sensitivity'`` (= recall), ``'specificity'`` (tn / (tn + fp)) and ``'npv'`` (negative
+    predictive value, tn / (tn + fn)) for each class and average, the numbers medical tests are judged by.
 
     Parameters
     ----------
@@ -353,17 +353,19 @@ def classification_report(y_true: Any, y_pred: Any, *, labels: Any = None, targe
         ap, ar, af, _ = precision_recall_fscore_support(t, p, average=average, **common)
         averages[heading] = (average, [ap, ar, af, np.sum(support)])
     if output_dict:
-        spec = _specificity(t, p, labels, sample_weight, zero_division)
+        spec, npv = _negative_side(t, p, labels, sample_weight, zero_division)
         report: dict[str, Any] = {}
         for i, (name, *scores) in enumerate(rows):
             report[name] = dict(zip(headers, [float(s) for s in scores]))
-            report[name].update(sensitivity=float(rec[i]), specificity=float(spec[average_key(None)][i]))
+            report[name].update(sensitivity=float(rec[i]), specificity=float(spec[average_key(None)][i]),
+                                npv=float(npv[average_key(None)][i]))
         for heading, (average, values) in averages.items():
             if heading == "accuracy":
                 report[heading] = float(values[0])
                 continue
             report[heading] = dict(zip(headers, [float(v) for v in values]))
-            report[heading].update(sensitivity=float(values[1]), specificity=float(spec[average]))
+            report[heading].update(sensitivity=float(values[1]), specificity=float(spec[average]),
+                                   npv=float(npv[average]))
         return report
     width = max(max(len(name) for name in target_names), len("weighted avg"), digits)
     text = ("{:>{width}s} " + " {:>9}" * len(headers)).format("", *headers, width=width) + "\n\n"
@@ -381,18 +383,23 @@ def classification_report(y_true: Any, y_pred: Any, *, labels: Any = None, targe
 
 
 def average_key(average: str | None) -> str:
-    """The key of :func:`_specificity`'s result for an ``average`` setting."""
+    """The key of :func:`_negative_side`'s results for an ``average`` setting."""
     return "none" if average is None else average
 
 
-def _specificity(t: np.ndarray, p: np.ndarray, labels: np.ndarray, sample_weight: Any,
-                 zero_division: Any) -> dict[str, Any]:
-    """Specificity tn / (tn + fp) per class, and its micro, macro and weighted averages."""
+def _negative_side(t: np.ndarray, p: np.ndarray, labels: np.ndarray, sample_weight: Any,
+                   zero_division: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Specificity tn / (tn + fp) and negative predictive value tn / (tn + fn), per class and averaged."""
     tp, pred, true, total, _, _ = _class_counts(t, p, labels, sample_weight, None, None)
-    fp = pred - tp
-    tn = total - true - fp
-    per_class = _divide(tn, tn + fp, "Specificity", "negative", zero_division, False)
-    return {"none": per_class,
-            "micro": float(_divide(np.array([tn.sum()]), np.array([(tn + fp).sum()]), "Specificity", "negative",
-                                   zero_division, False)[0]),
-            "macro": _nan_average(per_class, None), "weighted": _nan_average(per_class, true)}
+    fp, fn = pred - tp, true - tp
+    tn = total - tp - fp - fn
+
+    def scores(den: np.ndarray, what: str, modifier: str) -> dict[str, Any]:
+        per_class = _divide(tn, den, what, modifier, zero_division, False)
+        return {"none": per_class,
+                "micro": float(_divide(np.array([tn.sum()]), np.array([den.sum()]), what, modifier, zero_division,
+                                       False)[0]),
+                "macro": _nan_average(per_class, None), "weighted": _nan_average(per_class, true)}
+
+    return scores(tn + fp, "Specificity", "negative"), scores(tn + fn, "Negative predictive value",
+                                                              "predicted negative")

@@ -229,6 +229,36 @@ class Recall(_ConfusionCounts):
         return self._out(_divide_no_nan(self.true_positives, self.true_positives + self.false_negatives))
 
 
+class Sensitivity(Recall):
+    """TP / (TP + FN) over every batch seen: the medical name of :class:`Recall`."""
+
+    _default_name = "sensitivity"
+
+
+class Specificity(_ConfusionCounts):
+    """TN / (TN + FP) over every batch seen: of the true negatives, the fraction predicted negative.
+
+    Parameters are those of :class:`Precision`.
+    """
+
+    _default_name = "specificity"
+
+    def result(self) -> Any:
+        return self._out(_divide_no_nan(self.true_negatives, self.true_negatives + self.false_positives))
+
+
+class NegativePredictiveValue(_ConfusionCounts):
+    """TN / (TN + FN) over every batch seen: of the samples predicted negative, the fraction truly negative.
+
+    Parameters are those of :class:`Precision`.
+    """
+
+    _default_name = "negative_predictive_value"
+
+    def result(self) -> Any:
+        return self._out(_divide_no_nan(self.true_negatives, self.true_negatives + self.false_negatives))
+
+
 class AUC(Metric):
     """Area under the ROC or precision-recall curve, from confusion counts at fixed thresholds.
 
