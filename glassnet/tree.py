@@ -27,3 +27,18 @@ def map_structure(fn: Callable[[Any], Any], structure: Any) -> Any:
     if isinstance(structure, dict):
         return {k: map_structure(fn, v) for k, v in structure.items()}
     return fn(structure)
+
+
+def is_shape(value: Any) -> bool:
+    """Whether ``value`` is one shape (a tuple or list of sizes and ``None``), not a nest of shapes."""
+    return isinstance(value, (tuple, list)) and all(n is None or not isinstance(n, (tuple, list, dict))
+                                                     for n in value)
+
+
+def map_shapes(fn: Callable[[Any], Any], shapes: Any) -> Any:
+    """Apply ``fn`` to every shape of a nest of shapes (a shape, or dicts and lists of them)."""
+    if isinstance(shapes, dict):
+        return {k: map_shapes(fn, v) for k, v in shapes.items()}
+    if is_shape(shapes):
+        return fn(shapes)
+    return [map_shapes(fn, s) for s in shapes]

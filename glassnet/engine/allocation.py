@@ -96,3 +96,17 @@ def check_sample(shape: tuple[int, ...], dtype: Any, owner: str) -> None:
         raise AllocationRefused(
             f"{owner}: the config declares an input of shape {shape}, {readable_memory(nbytes)} for a single "
             f"sample, over the {readable_memory(_LIMITS[-1]['sample_bytes'])} a loaded model's placeholder may take")
+
+
+def zero_sample(shape: tuple[Any, ...], dtype: Any, owner: str) -> np.ndarray:
+    """One zero sample of ``shape`` (``None`` axes become 1), sized by :func:`check_sample` first.
+
+    Shapes are traced, and loaded models built, by running layers on such a sample; a shape too
+    large for memory is named with its owner instead of NumPy's bare ``MemoryError``.
+    """
+    sample = tuple(1 if n is None else int(n) for n in shape)
+    check_sample(sample, dtype, owner)
+    try:
+        return np.zeros(sample, dtype=dtype)
+    except MemoryError as err:
+        raise MemoryError(f"{owner}: not enough memory for one sample of shape {sample}") from err

@@ -20,7 +20,7 @@ from .. import backend, serialization, tree
 from .. import constraints as _constraints
 from .. import initializers as _initializers
 from .. import regularizers as _regularizers
-from ..engine.allocation import check_sample, readable_memory, reserve_weight
+from ..engine.allocation import readable_memory, reserve_weight, zero_sample
 from ..engine.tensor import Tensor, Variable
 from .input_spec import InputSpec, _batchless, _checked_shape, _checked_weight_array, _shapes_of, _to_tensors
 from .naming import snake_case, unique_name
@@ -31,11 +31,7 @@ _NOT_CHILDREN = {"_tracked_layers", "_variables", "_inbound_nodes", "_operations
 
 def as_shape(shape: Any) -> Any:
     """A shape from a config (lists) as tuples, keeping dicts and lists of shapes."""
-    if isinstance(shape, dict):
-        return {k: as_shape(v) for k, v in shape.items()}
-    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple)):
-        return [as_shape(s) for s in shape]
-    return tuple(shape)
+    return tree.map_shapes(tuple, shape)
 
 
 class Layer:
@@ -262,18 +258,10 @@ class Layer:
         """
         single = isinstance(input_shape, tuple)
         shapes = [input_shape] if single else input_shape
-        batch = tree.flatten(shapes)[0] if shapes else None
-
-        def zeros(shape: Any) -> Tensor:
-            sample = tuple(1 if n is None else int(n) for n in shape)
-            check_sample(sample, self.dtype, f"layer '{self.name}'")
-            return Tensor(backend.xp.zeros(sample, dtype=self.dtype))
-
-        if isinstance(shapes, dict):
-            dummy: Any = {k: zeros(v) for k, v in shapes.items()}
-        else:
-            dummy = [zeros(s) for s in shapes]
-            batch = shapes[0][0] if shapes and len(shapes[0]) else None
+        first = next(iter(shapes.values())) if isinstance(shapes, dict) else (shapes[0] if shapes else ())
+        batch = first[0] if len(first) else None
+        owner = f"layer '{self.name}'"
+        dummy = tree.map_shapes(lambda s: Tensor(zero_sample(s, self.dtype, owner)), shapes)
         with backend.xp.errstate(all="ignore"):
             out = Layer.__call__(self, dummy[0] if single else dummy, training=False)
         return tree.map_structure(lambda t: (batch,) + tuple(t.shape[1:]), out)

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import backend, serialization
 from ..checks import check_integer
-from ..engine.allocation import check_sample
+from ..engine.allocation import zero_sample
 from ..engine.ops import math as m
 from ..engine.tensor import Tensor
 from ..tree import flatten, map_structure
@@ -259,13 +259,8 @@ def any_symbolic(structure: Any) -> bool:
 def _dummy(t: Any) -> Any:
     if not isinstance(t, SymbolicTensor):
         return t
-    shape = tuple(1 if n is None else n for n in t.shape)
     owner = f"input '{t.name}'" if getattr(t, "name", None) else "an input"
-    check_sample(shape, t.dtype, owner)
-    try:  # shapes are traced on one zero sample; a sample too large for memory is named here
-        return Tensor(backend.xp.zeros(shape, dtype=t.dtype))
-    except MemoryError as err:
-        raise MemoryError(f"{owner}: not enough memory for one sample of shape {shape} to trace the model") from err
+    return Tensor(zero_sample(t.shape, t.dtype, owner))
 
 
 def call_symbolic(layer: Layer, inputs: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend
-from ..engine.allocation import check_sample
+from ..engine.allocation import zero_sample
 from ..layers.base import Layer, as_shape
 from ..layers.naming import snake_case
 from ..layers.tracing import InputLayer, SymbolicTensor
 from ..serialization import custom_object_scope, serialize, to_json
-from ..tree import flatten
+from ..tree import flatten, map_shapes
 from . import compile_config
 from .summary import print_summary
 from .trainer import Trainer
@@ -104,7 +104,8 @@ class Model(Trainer, Layer):
         shape = config.get("input_shape")
         if shape is None or self.built and self.weights:
             return
-        self(_zeros(as_shape(shape)), training=False)
+        self(map_shapes(lambda s: zero_sample(s, backend.floatx(), "the saved build_config"), as_shape(shape)),
+             training=False)
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Any:
@@ -159,18 +160,6 @@ def _functional_subclass(cls: type) -> type:
     if made is None:
         made = _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, Functional), {"__module__": cls.__module__})
     return made
-
-
-def _zeros(shape: Any) -> Any:
-    """One zero sample of ``shape`` (``None`` axes become 1; dicts and lists of shapes kept), size-checked
-    before it is allocated."""
-    if isinstance(shape, dict):
-        return {k: _zeros(v) for k, v in shape.items()}
-    if isinstance(shape, list):
-        return [_zeros(s) for s in shape]
-    sample = tuple(1 if n is None else n for n in shape)
-    check_sample(sample, backend.floatx(), "the saved build_config")
-    return backend.xp.zeros(sample, dtype=backend.floatx())
 
 
 def numbered_children(layers: list[Layer]) -> list[tuple[str, Layer]]:
