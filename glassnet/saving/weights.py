@@ -65,21 +65,20 @@ def _write_array(group: Any, name: str, array: Any) -> None:
 def _read_array(group: Any, name: str, where: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
     """Read dataset ``name`` of ``group`` as ``dtype``, after checking it is a real array of ``shape``.
 
-    Everything that could fail is checked here, before the caller assigns anything: the dataset
-    exists, holds integers or floats (not strings, records, opaque bytes or complex numbers), has
-    the expected shape (checked before reading, so a wrongly sized dataset is never loaded) and
-    its SHA-256 matches.  The returned array is already converted, so assigning it cannot fail.
+    Everything that could fail is checked before the caller assigns anything: that every dataset
+    holds integers or floats was checked for the whole file by :func:`.guard.inspect_h5` when it was
+    opened; here, that the dataset exists, has the expected shape (before reading, so a wrongly
+    sized dataset is never loaded) and matches its SHA-256.  The returned array is already
+    converted, so assigning it cannot fail.
     """
     if name not in group:
         raise SavedModelError(f"{where}: the file has no dataset '{group.name}/{name}'")
     ds = group[name]
     if not isinstance(ds, h5py.Dataset):
         raise SavedModelError(f"{where}: '{group.name}/{name}' is not a dataset")
-    if ds.dtype.kind not in "iuf" or ds.dtype.fields is not None:
-        raise SavedModelError(f"{where}: the dataset '{ds.name}' holds {ds.dtype}, not real numbers")
     if tuple(ds.shape) != tuple(shape):
-        raise SavedModelError(f"{where}: the dataset '{ds.name}' has shape {tuple(ds.shape)} but the model needs "
-                              f"{tuple(shape)}")
+        raise SavedModelError(f"{where} has shape {tuple(shape)} in the model but {tuple(ds.shape)} in the file "
+                              f"('{ds.name}')")
     array = np.asarray(ds[()])
     expected = ds.attrs.get("sha256")
     if expected is not None:
@@ -138,11 +137,8 @@ def _read_layer(group: Any, vars_path: str, layer: Any, variables: list[Any], so
                               f"({', '.join(v.path or '?' for v in variables)}) but the file holds {len(stored)}")
     pairs = []
     for i, var in enumerate(variables):
-        if str(i) in stored and isinstance(stored[str(i)], h5py.Dataset) and \
-                tuple(stored[str(i)].shape) != tuple(var.shape):
-            raise SavedModelError(f"'{source}': weight '{var.path}' of layer '{layer.name}' has shape "
-                                  f"{tuple(var.shape)} in the model but {tuple(stored[str(i)].shape)} in the file")
-        pairs.append((var, _read_array(stored, str(i), f"'{source}', layer '{layer.name}'", var.shape, var.dtype)))
+        where = f"'{source}': weight '{var.path}' of layer '{layer.name}'"
+        pairs.append((var, _read_array(stored, str(i), where, var.shape, var.dtype)))
     return pairs
 
 
@@ -238,7 +234,7 @@ def read_training_state(group: Any, model: Any, source: str) -> tuple[dict[str, 
             count = len(stored) if isinstance(stored, h5py.Group) else "no"
             raise SavedModelError(f"'{source}': the optimizer slot '{slot}' holds {count} arrays for the "
                                   f"model's {len(weights)} trainable weights")
-        slots[slot] = [_read_array(stored, str(i), f"'{source}', optimizer slot '{slot}' of '{var.path}'",
+        slots[slot] = [_read_array(stored, str(i), f"'{source}': optimizer slot '{slot}' of '{var.path}'",
                                    var.shape, var.dtype) for i, var in enumerate(weights)]
     iterations = opt.attrs.get("iterations", 0)
     if isinstance(iterations, np.ndarray) and iterations.shape == ():
