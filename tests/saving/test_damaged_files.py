@@ -3,7 +3,6 @@ and an interrupted save leaves the previous file intact."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import zipfile
@@ -16,6 +15,7 @@ import glassnet as gn
 from glassnet import layers
 from glassnet.saving import SavedModelError
 from glassnet.saving import weights as saving_weights
+from tests.saving.file_edits import edit_weights, rewrite_zip
 
 
 def _model():
@@ -32,34 +32,6 @@ def saved(request, tmp_path):
     path = tmp_path / f"model{request.param}"
     model.save(path)
     return model, path
-
-
-def _rewrite_zip(path, change):
-    """Rewrite a .keras zip with ``change(name, bytes) -> bytes or None (drop)`` applied to each member."""
-    with zipfile.ZipFile(path) as zf:
-        members = {n: zf.read(n) for n in zf.namelist()}
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, data in members.items():
-            data = change(name, data)
-            if data is not None:
-                zf.writestr(name, data)
-
-
-def _edit_weights_h5(path, edit):
-    """Apply ``edit(h5_weights_group)`` to the weights of a .keras or .h5 file."""
-    if str(path).endswith(".keras"):
-        def change(name, data):
-            if name != "model.weights.h5":
-                return data
-            buf = io.BytesIO(data)
-            with h5py.File(buf, "r+") as h5:
-                edit(h5)
-            return buf.getvalue()
-
-        _rewrite_zip(path, change)
-    else:
-        with h5py.File(path, "r+") as h5:
-            edit(h5["model_weights"])
 
 
 def test_truncated_file(saved):
@@ -110,7 +82,7 @@ def test_corrupted_config_json(tmp_path):
     model = _model()
     path = tmp_path / "m.keras"
     model.save(path)
-    _rewrite_zip(path, lambda name, data: data[:-7] if name == "config.json" else data)
+    rewrite_zip(path, lambda name, data: data[:-7] if name == "config.json" else data)
     with pytest.raises(SavedModelError, match="not valid JSON"):
         gn.models.load_model(path)
 
@@ -146,7 +118,7 @@ def test_newer_format_version(saved):
                 return json.dumps(meta)
             return data
 
-        _rewrite_zip(path, change)
+        rewrite_zip(path, change)
     else:
         with h5py.File(path, "r+") as h5:
             h5.attrs["glassnet_format_version"] = 99
@@ -156,7 +128,7 @@ def test_newer_format_version(saved):
 
 def test_missing_layer_weights(saved):
     _, path = saved
-    _edit_weights_h5(path, lambda g: g.__delitem__("layers/dense_1"))
+    edit_weights(path, lambda g: g.__delitem__("layers/dense_1"))
     with pytest.raises(SavedModelError, match=r"no weights for layer 'dense_1'.*layers/dense_1/vars"):
         gn.models.load_model(path)
 
@@ -173,7 +145,7 @@ def test_missing_layer_in_config(tmp_path):
             return json.dumps(config)
         return data
 
-    _rewrite_zip(path, change)
+    rewrite_zip(path, change)
     with pytest.raises(SavedModelError, match="layer entry of the config is malformed"):
         gn.models.load_model(path)
 
@@ -185,7 +157,7 @@ def test_wrong_weight_shape(saved):
         del g["layers/dense/vars/0"]
         g["layers/dense/vars"].create_dataset("0", data=np.zeros((3, 6), "float32"))
 
-    _edit_weights_h5(path, edit)
+    edit_weights(path, edit)
     with pytest.raises(SavedModelError, match=r"weight 'dense/kernel'.*\(4, 6\) in the model but \(3, 6\)"):
         gn.models.load_model(path)
 
@@ -217,7 +189,7 @@ def test_unregistered_lambda_function_is_never_loaded(tmp_path):
 
 def test_failed_load_weights_changes_nothing(saved):
     model, path = saved
-    _edit_weights_h5(path, lambda g: g.__delitem__("layers/dense_1/vars/1"))  # the last array read
+    edit_weights(path, lambda g: g.__delitem__("layers/dense_1/vars/1"))  # the last array read
     target = _model()
     before = target.get_weights()
     with pytest.raises(SavedModelError):

@@ -8,7 +8,6 @@ that ``load_weights`` was aimed at keeps bit-identical weights and optimizer sta
 
 from __future__ import annotations
 
-import io
 import json
 import random
 import tracemalloc
@@ -25,6 +24,7 @@ import glassnet as gn
 from glassnet import backend, layers
 from glassnet.layers import naming as layer_naming
 from glassnet.saving import SavedModelError, guard
+from tests.saving.file_edits import edit_weights, rewrite_zip
 
 
 # -- a trained model and its files ------------------------------------------------------------------
@@ -55,34 +55,6 @@ def _assert_unchanged(before: dict[str, Any], model: gn.Model) -> None:
     assert before["names"] == after["names"]
 
 
-def _rewrite_zip(path, change: Callable[[str, bytes], bytes | None], compression: int = zipfile.ZIP_STORED) -> None:
-    with zipfile.ZipFile(path) as zf:
-        members = {n: zf.read(n) for n in zf.namelist()}
-    with zipfile.ZipFile(path, "w", compression=compression) as zf:
-        for name, data in members.items():
-            data = change(name, data)
-            if data is not None:
-                zf.writestr(name, data)
-
-
-def _edit_weights(path, edit: Callable[[Any], None]) -> None:
-    """Apply ``edit(weights_group)`` to a .weights.h5, .h5 or .keras file."""
-    name = str(path)
-    if name.endswith(".keras"):
-        def change(member: str, data: bytes) -> bytes:
-            if member != "model.weights.h5":
-                return data
-            buf = io.BytesIO(data)
-            with h5py.File(buf, "r+") as h5:
-                edit(h5)
-            return buf.getvalue()
-
-        _rewrite_zip(path, change)
-    else:
-        with h5py.File(path, "r+") as h5:
-            edit(h5["model_weights"] if "model_weights" in h5 else h5)
-
-
 def _edit_config(path, edit: Callable[[dict], Any]) -> None:
     """Apply ``edit(config) -> new config or None (edited in place)`` to a .keras or .h5 model file."""
     if str(path).endswith(".keras"):
@@ -93,7 +65,7 @@ def _edit_config(path, edit: Callable[[dict], Any]) -> None:
             new = edit(config)
             return json.dumps(config if new is None else new).encode()
 
-        _rewrite_zip(path, change)
+        rewrite_zip(path, change)
     else:
         with h5py.File(path, "r+") as h5:
             config = json.loads(h5.attrs["model_config"])
@@ -237,7 +209,7 @@ NOT_NUMBERS = [
 @pytest.mark.parametrize("case,make_edit,words", OUTSIDE + NOT_NUMBERS, ids=[r[0] for r in OUTSIDE + NOT_NUMBERS])
 def test_damaged_weights_are_refused_and_nothing_changes(trained, tmp_path, ext, case, make_edit, words):
     path = _save(trained, tmp_path, ext)
-    _edit_weights(path, make_edit(tmp_path))
+    edit_weights(path, make_edit(tmp_path))
     before = _snapshot(trained)
     with pytest.raises(SavedModelError) as info:
         trained.load_weights(path)
@@ -289,7 +261,7 @@ STATE = [
 def test_damaged_training_state_is_refused(trained, tmp_path, ext, case, edit, words):
     path = _save(trained, tmp_path, ext)
     if ext == ".keras":
-        _edit_weights(path, edit)
+        edit_weights(path, edit)
     else:
         with h5py.File(path, "r+") as h5:
             edit(h5)
@@ -382,7 +354,7 @@ BOMBS = [
 @pytest.mark.parametrize("case,member,extra", BOMBS, ids=[r[0] for r in BOMBS])
 def test_zip_bombs_are_refused_before_inflating(trained, tmp_path, case, member, extra):
     path = _save(trained, tmp_path, ".keras")
-    _rewrite_zip(path, _inflate(member, extra), compression=zipfile.ZIP_DEFLATED)
+    rewrite_zip(path, _inflate(member, extra), compression=zipfile.ZIP_DEFLATED)
     assert path.stat().st_size < 200_000
     tracemalloc.start()
     try:
