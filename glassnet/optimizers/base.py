@@ -220,6 +220,26 @@ class Optimizer:
             for group in self._groups:
                 xp.clip(group.grads, -self.clipvalue, self.clipvalue, out=group.grads)
 
+    # -- what the last step saw (read by callbacks.Inspector, the gradient stop and the doctor) ----
+    def last_gradients(self) -> list[tuple[Variable, Any]]:
+        """The gradients of the last step, one ``(variable, array)`` pair per trained variable.
+
+        The arrays are read-only views of the optimizer's gradient buffer after clipping, i.e.
+        exactly what the update rule used; the next step overwrites them.  Empty before the first
+        step.  Reading them costs nothing, which is why callbacks watch training through them.
+        """
+        pairs = []
+        for group in self._groups:
+            for var, view in zip(group.variables, group.grad_views):
+                ro = view.view()
+                ro.flags.writeable = False
+                pairs.append((var, ro))
+        return pairs
+
+    def last_gradient_norm(self) -> float:
+        """The global L2 norm ``sqrt(sum_W ||dC/dW||^2)`` of the last step's gradients (0.0 before any step)."""
+        return math.sqrt(sum(float(g.grads.astype(xp.float64) @ g.grads.astype(xp.float64)) for g in self._groups))
+
     def update(self, group: _Group, lr: Any, step: int) -> None:
         """The update rule on flat buffers: ``group.params``, ``group.grads``, ``group.slots``."""
         raise NotImplementedError
