@@ -27,6 +27,7 @@ from . import (
 )
 from .backend import floatx, set_floatx
 from .engine.tensor import GradientTape, Tensor, Variable
+from .glassbox import gradcheck, trace
 from .layers.base import Layer
 from .layers.naming import clear_session
 from .models import Functional, Input, Model, Sequential
@@ -50,5 +51,5 @@ __all__ = [
     "Functional", "GradientTape", "HintWarning", "Input", "Layer", "Model", "Sequential", "Tensor", "Variable", "activations",
     "backend", "callbacks", "clear_session", "constraints", "datasets", "floatx", "initializers", "layers", "losses", "metrics",
     "models", "ops", "optimizers", "register_keras_serializable", "regularizers", "saving", "set_floatx", "utils",
-    "model_selection", "plotting",
+    "model_selection", "plotting", "gradcheck", "trace",
 ]

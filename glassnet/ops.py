@@ -18,6 +18,7 @@ from .engine.ops.math import (
     cast,
     clip,
     concatenate,
+    cos,
     divide,
     exp,
     expand_dims,
@@ -35,6 +36,7 @@ from .engine.ops.math import (
     power,
     reshape,
     sign,
+    sin,
     sqrt,
     square,
     squeeze,
@@ -142,10 +144,10 @@ def _channels_last(data_format: Any) -> None:
 
 
 __all__ = [
-    "abs", "add", "cast", "clip", "concatenate", "convert_to_numpy", "convert_to_tensor", "dense", "divide",
+    "abs", "add", "cast", "clip", "concatenate", "cos", "convert_to_numpy", "convert_to_tensor", "dense", "divide",
     "dropout", "elu", "exp", "expand_dims", "gelu", "getitem", "hard_sigmoid", "leaky_relu", "log", "log1p",
     "log_softmax", "matmul", "max", "maximum", "mean", "min", "minimum", "multiply", "negative", "norm", "ones",
-    "power", "relu", "reshape", "selu", "shape", "sigmoid", "sign", "silu", "softmax", "softplus", "softsign",
+    "power", "relu", "reshape", "selu", "shape", "sigmoid", "sign", "sin", "silu", "softmax", "softplus", "softsign",
     "sqrt", "square", "squeeze", "stack", "stop_gradient", "subtract", "sum", "swish", "tanh", "transpose",
     "where", "zeros",
 ]

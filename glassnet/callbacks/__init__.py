@@ -2,14 +2,19 @@
 
 from .base import Callback, CallbackList
 from .csv_logger import CSVLogger
+from .doctor import Finding, TrainingDoctor, diagnose_training
 from .early_stopping import EarlyStopping
 from .history import History
+from .inspector import Inspector
 from .lambda_callback import LambdaCallback
 from .lr_scheduler import LearningRateScheduler
 from .model_checkpoint import ModelCheckpoint
 from .progbar_logger import ProgbarLogger
 from .reduce_lr import ReduceLROnPlateau
+from .stopping_rules import StopAtThreshold, StopOnSmallGradient
 from .terminate_on_nan import TerminateOnNaN
 
-__all__ = ["CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
-           "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN"]
+__all__ = ["CSVLogger", "Callback", "CallbackList", "EarlyStopping", "Finding", "History", "Inspector",
+           "TrainingDoctor", "diagnose_training", "LambdaCallback",
+           "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN",
+           "StopAtThreshold", "StopOnSmallGradient"]

@@ -4,6 +4,7 @@ from ..serialization import deserialize, register_builtin, serialize
 from .base import InputSpec, Layer
 from .convolutional import Conv1D, Conv2D, Conv2DTranspose, Convolution1D, Convolution2D, Convolution2DTranspose
 from .core import ELU, Activation, Dense, Lambda, LeakyReLU, PReLU, ReLU, Softmax
+from .feature_cross import FeatureCross
 from .merge import (
     Add,
     Average,
@@ -45,6 +46,7 @@ from .tracing import Input, InputLayer
 
 __all__ = [
     "ELU", "Normalization", "PReLU", "Rescaling",
+    "FeatureCross",  # the TensorFlow Playground's input features (issue 10)
     "Activation", "Add", "Average", "Concatenate", "Dense", "Dropout", "Flatten", "Input", "InputLayer",
     "InputSpec", "Lambda", "Layer", "LeakyReLU", "Maximum", "Minimum", "Multiply", "ReLU", "Reshape",
     "Softmax", "Subtract", "add", "average", "concatenate", "multiply", "subtract",

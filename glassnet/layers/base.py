@@ -22,6 +22,8 @@ from .. import initializers as _initializers
 from .. import regularizers as _regularizers
 from ..engine.allocation import readable_memory, reserve_weight, zero_sample
 from ..engine.tensor import Tensor, Variable
+from ..explanation import Explanation
+from .explaining import no_entry
 from .input_spec import InputSpec, _batchless, _checked_shape, _checked_weight_array, _shapes_of, _to_tensors
 from .naming import snake_case, unique_name
 
@@ -303,6 +305,17 @@ class Layer:
         if self._output_shape is None:  # remembered for summary() of subclassed models
             self._output_shape = _batchless(_shapes_of(outputs))
         return outputs
+
+    # -- equations with this layer's shapes (glassnet.explanation) -----------------------------
+    def explain(self) -> Explanation:
+        """The forward and backward equations of this layer with its own shapes, and its parameter count.
+
+        ``print(layer.explain())`` in a terminal; in Jupyter it shows as a table.  A layer states
+        them in ``_explain``, next to its ``call``; before it is built, sizes are symbols.
+        """
+        return self._explain()
+
+    _explain = no_entry  # the default for a layer without an entry of its own: its weights, and how to add one
 
     # -- shapes shown by summary ---------------------------------------------------------------
     @property

@@ -11,6 +11,7 @@ The arithmetic (im2col + one matrix product, and its backward) lives in ``engine
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,9 @@ import numpy as np
 from .. import activations as _activations
 from ..checks import ArgumentTypeError, check_integer
 from ..engine.ops import conv as _conv
+from ..explanation import Equation, Explanation, Param, dc
 from .base import InputSpec
+from .explaining import io_shapes
 from .weight_options import KernelBiasLayer
 
 
@@ -33,6 +36,33 @@ def normalize_tuple(value: Any, rank: int, name: str, layer: str, minimum: int =
         raise ArgumentTypeError(f"{layer}: {name} must be {expected}, got {value!r}")
     # Each entry through the shared check, so kernel_size=(3, "3") or strides=1.5 is named like units=2.5.
     return tuple(int(check_integer(v, name, layer, low=minimum, expected=expected)) for v in items)
+
+
+def output_size_note(sizes: tuple[Any, ...], kernel: tuple[int, ...], strides: tuple[int, ...], padding: str,
+                     dilation: tuple[int, ...] | None = None) -> str:
+    """How each output size follows from the input size, with the numbers: ``(28 - 3) / 1 + 1 = 26``.
+
+    The course's W_out = (W - F + 2P) / S + 1 (rounded down) for 'valid'; ceil(W / S) for 'same'
+    and 'causal'.  A dilated kernel spans F = d (k - 1) + 1 inputs.
+    """
+    dilation = dilation or (1,) * len(kernel)
+    parts = []
+    for n, k, s, d in zip(sizes, kernel, strides, dilation):
+        span = d * (k - 1) + 1
+        if not isinstance(n, int):
+            parts.append(f"({n} - {span}) / {s} + 1" if padding == "valid" else f"ceil({n} / {s})")
+        elif padding == "valid":
+            parts.append(f"floor(({n} - {span}) / {s}) + 1 = {(n - span) // s + 1}")
+        else:
+            parts.append(f"ceil({n} / {s}) = {-(-n // s)}")
+    if len(set(parts)) == 1:
+        return f"output size, each axis ('{padding}'): {parts[0]}"
+    return f"output size per axis ('{padding}'): " + "; ".join(parts)
+
+
+def tap(stride: int, out: str, dilation: int, offset: str) -> str:
+    """The input index a kernel tap reads: ``2i + p`` for stride 2 (``i + 2p`` for dilation 2)."""
+    return f"{'' if stride == 1 else stride}{out} + {'' if dilation == 1 else dilation}{offset}"
 
 
 def check_data_format(data_format: Any, layer: str) -> str:
@@ -101,6 +131,47 @@ class _Conv(KernelBiasLayer):
                     f"than the kernel {self.kernel_size} (dilation {self.dilation_rate}) with padding='valid'; "
                     "use padding='same' or a smaller kernel"
                 )
+
+    def _explain(self) -> Explanation:
+        # Conv1D and Conv2D: the sliding window of call(), then the same as one matrix product (im2col),
+        # which is how engine.ops.conv computes it.  Shapes are this layer's (symbols before build).
+        r, f = self.rank, self.filters
+        x, a = io_shapes(self, (None,) + ("H", "W")[2 - r:] + ("C",), (None,) + ("H'", "W'")[2 - r:] + (f,))
+        kernel = self._kernel_shape(x[-1])
+        patch = math.prod(kernel[:-1]) if all(isinstance(n, int) for n in kernel) else "k*C"
+        e = Explanation(self.name, type(self).__name__, {"x": x, "W": kernel, "z": a, "delta": a,
+                                                           "X": tuple(a[:-1]) + (patch,), "W_mat": (patch, f)})
+        e.params.append(Param("W", "kernel", kernel))
+        out, offs = ("i, j", "p, q") if r == 2 else ("i", "p")
+        taps = ", ".join(tap(s, o, d, p) for s, o, d, p in zip(self.strides, "ij", self.dilation_rate, "pq"))
+        bias, bias_latex, plus_b = "", "", ""
+        if self.use_bias:
+            e.symbols["b"] = (f,)
+            e.params.append(Param("b", "bias", (f,)))
+            bias, bias_latex, plus_b = " + b[f]", " + b_f", " + b"
+        e.forward += [
+            Equation(f"z[n, {out}, f] = sum_({offs}, c) x[n, {taps}, c] W[{offs}, c, f]{bias}",
+                     rf"z_{{n,{out},f}} = \sum_{{{offs},c}} x_{{n,{taps},c}}\, W_{{{offs},c,f}}{bias_latex}",
+                     f"x conv W{plus_b} -> z"),
+            Equation(f"z = X W_mat{plus_b}   (im2col: each row of X is one window of x)",
+                     rf"z = X W_{{mat}}{plus_b}", f"X @ W_mat{plus_b} -> z"),
+        ]
+        e.extend(_activations.explain(self.activation, a))
+        e.backward += [
+            Equation(f"dC/dW[{offs}, c, f] = sum_(n, {out}) x[n, {taps}, c] delta[n, {out}, f] = X^T delta",
+                     dc("W") + r" = X^\top \delta", "X^T @ delta -> W"),
+            Equation("dC/dx = col2im(delta W_mat^T): each window's gradient added back where it was read",
+                     dc("x") + r" = \mathrm{col2im}(\delta W_{mat}^\top)", "delta @ W_mat^T -> X col2im -> x"),
+        ]
+        if self.use_bias:
+            e.backward.insert(-1, Equation(f"dC/db[f] = sum_(n, {out}) delta[n, {out}, f]",
+                                           dc("b") + rf" = \sum_{{n,{out}}} \delta_{{n,{out},f}}", "delta -> b"))
+        padding = "same" if self.padding == "causal" else self.padding
+        e.notes.append(output_size_note(tuple(x[1:-1]), self.kernel_size, self.strides, padding, self.dilation_rate))
+        if self.padding == "causal":
+            e.notes.append(f"causal: x is padded with {self.dilation_rate[0] * (self.kernel_size[0] - 1)} zeros on "
+                           "the left only, so step i never reads inputs after i")
+        return e
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -213,6 +284,41 @@ class Conv2DTranspose(_Conv):
         z = _conv.conv2d_transpose(inputs, self.kernel, self.bias, self.strides, self.padding,
                                    self.output_padding, self.dilation_rate)
         return self.activate(z)
+
+    def _explain(self) -> Explanation:
+        # The adjoint of Conv2D: each input pixel stamps the kernel, scaled, onto the output.
+        f, (sh, sw) = self.filters, self.strides
+        x, a = io_shapes(self, (None, "H", "W", "C"), (None, "H'", "W'", f))
+        kernel = self._kernel_shape(x[-1])
+        patch = math.prod(kernel[:-1]) if all(isinstance(n, int) for n in kernel) else "k*F"
+        e = Explanation(self.name, "Conv2DTranspose", {"x": x, "W": kernel, "z": a, "delta": a,
+                                                        "X": tuple(x[:-1]) + (patch,), "W_mat": (patch, x[-1])})
+        e.params.append(Param("W", "kernel", kernel))
+        bias = ""
+        if self.use_bias:
+            e.symbols["b"] = (f,)
+            e.params.append(Param("b", "bias", (f,)))
+            bias = " + b"
+        taps = f"{tap(sh, 'i', 1, 'p')}, {tap(sw, 'j', 1, 'q')}"
+        e.forward += [
+            Equation(f"z[n, {taps}, f] += sum_c x[n, i, j, c] W[p, q, f, c], then{bias or ' nothing'} added",
+                     rf"z_{{n,{taps},f}} \mathrel{{+}}= \sum_c x_{{n,i,j,c}} W_{{p,q,f,c}}", f"x conv^T W{bias} -> z"),
+            Equation(f"z = col2im(x W_mat^T){bias}", rf"z = \mathrm{{col2im}}(x W_{{mat}}^\top){bias}",
+                     "x @ W_mat^T -> X col2im -> z"),
+        ]
+        e.extend(_activations.explain(self.activation, a))
+        e.backward += [
+            Equation("dC/dW = X^T x, X the windows (im2col) of delta, reshaped to W", dc("W") + r" = X^\top x",
+                     "X^T @ x -> W"),
+            Equation("dC/dx = X W_mat: an ordinary convolution of delta with W", dc("x") + r" = X W_{mat}",
+                     "X @ W_mat -> x"),
+        ]
+        if self.use_bias:
+            e.backward.insert(-1, Equation("dC/db[f] = sum_(n, i, j) delta[n, i, j, f]",
+                                           dc("b") + r" = \sum_{n,i,j} \delta_{n,i,j,f}", "delta -> b"))
+        e.notes.append("output size per axis: 'valid' n s + max(k - s, 0); 'same' n s; with output_padding p: "
+                       "(n - 1) s + k - 2 pad + p")
+        return e
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

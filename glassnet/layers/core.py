@@ -8,9 +8,11 @@ from typing import Any
 from .. import activations as _activations
 from ..checks import check_integer, check_number
 from ..engine.ops import nn
+from ..explanation import Equation, Explanation, Param, dc, latex_text
 from ..registry import get_registered_object
 from ..serialization import SavedModelError
 from .base import InputSpec, Layer
+from .explaining import as_layer, io_shapes
 from .weight_options import KernelBiasLayer, add_weight_with_options, set_weight_options, weight_options_config
 
 
@@ -68,6 +70,30 @@ class Dense(KernelBiasLayer):
         # z = x W + b  (its backward, dW = x^T delta, lives next to it in engine.ops.nn.dense)
         return self.activate(nn.dense(inputs, self.kernel, self.bias))
 
+    def _explain(self) -> Explanation:
+        # call() above, in the course's notation, with this layer's shapes (symbols before build).
+        x, a = io_shapes(self, (None, "n_in"), None)
+        n_in = x[-1]
+        z = tuple(x[:-1]) + (self.units,) if a is None else a
+        e = Explanation(self.name, "Dense", {"x": x, "W": (n_in, self.units), "z": z, "delta": z})
+        e.params.append(Param("W", "kernel", (n_in, self.units)))
+        if self.use_bias:
+            e.symbols["b"] = (self.units,)
+            e.params.append(Param("b", "bias", (self.units,)))
+            e.forward.append(Equation("z = x W + b", "z = xW + b", "x @ W + b -> z"))
+        else:
+            e.forward.append(Equation("z = x W", "z = xW", "x @ W -> z"))
+        e.extend(_activations.explain(self.activation, z))
+        e.backward.append(Equation("dC/dW = x^T delta", dc("W") + r" = x^\top \delta", "x^T @ delta -> W"))
+        if self.use_bias:
+            e.backward.append(Equation("dC/db = sum_n delta_n",
+                                       dc("b") + r" = \sum_n \delta_n", "delta -> b"))
+        e.backward.append(Equation("dC/dx = delta W^T", dc("x") + r" = \delta W^\top", "delta @ W^T -> x"))
+        if len(x) > 2:
+            e.notes.append("x has more than one leading axis: they are flattened into rows, and x^T delta sums "
+                           "over all of them")
+        return e
+
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "units": self.units, **self.kernel_bias_config()}
 
@@ -81,6 +107,10 @@ class Activation(Layer):
 
     def call(self, inputs: Any) -> Any:
         return self.activation(inputs)
+
+    def _explain(self) -> Explanation:
+        x, _ = io_shapes(self, (None, "K"), None)
+        return as_layer(_activations.explain(self.activation, x, z="x", grad=("dC/dx", dc("x"))), self)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "activation": _activations.serialize(self.activation)}
@@ -100,6 +130,21 @@ class ReLU(Layer):
     def call(self, inputs: Any) -> Any:
         return _activations.relu(inputs, self.negative_slope, self.max_value, self.threshold)
 
+    def _explain(self) -> Explanation:
+        x, _ = io_shapes(self, (None, "K"), None)
+        if self.negative_slope == 0 and self.max_value is None and self.threshold == 0:
+            return as_layer(_activations.explain("relu", x, z="x", grad=("dC/dx", dc("x"))), self)
+        t, s = self.threshold, self.negative_slope
+        cap = "" if self.max_value is None else f", capped at {self.max_value:g}"
+        e = Explanation(self.name, "ReLU", {"x": x, "a": x, "g": x})
+        e.forward.append(Equation(f"a = x if x > {t:g} else {s:g} (x - {t:g}){cap}",
+                                  rf"a = x\,\mathbb{{1}}[x > {t:g}] + {s:g} (x - {t:g})\,\mathbb{{1}}[x \le {t:g}]",
+                                  "x -> a"))
+        e.backward.append(Equation(f"dC/dx = g * (1 if x > {t:g}{cap and ' (0 above the cap)'} else {s:g})",
+                                   dc("x") + rf" = g \odot (\mathbb{{1}}[x > {t:g}] + {s:g}\,\mathbb{{1}}[x \le {t:g}])",
+                                   "g * x -> x"))
+        return e
+
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "max_value": self.max_value,
                 "negative_slope": self.negative_slope, "threshold": self.threshold}
@@ -117,6 +162,11 @@ class LeakyReLU(Layer):
     def call(self, inputs: Any) -> Any:
         return nn.leaky_relu(inputs, self.negative_slope)
 
+    def _explain(self) -> Explanation:
+        x, _ = io_shapes(self, (None, "K"), None)
+        return as_layer(_activations.explain("leaky_relu", x, z="x", grad=("dC/dx", dc("x"))), self,
+                        f"alpha = negative_slope = {self.negative_slope:g}")
+
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "negative_slope": self.negative_slope}
 
@@ -130,6 +180,11 @@ class Softmax(Layer):
 
     def call(self, inputs: Any) -> Any:
         return nn.softmax(inputs, self.axis)
+
+    def _explain(self) -> Explanation:
+        x, _ = io_shapes(self, (None, "K"), None)
+        notes = () if self.axis in (-1, len(x) - 1) else (f"over axis {self.axis}: K is the size of that axis",)
+        return as_layer(_activations.explain("softmax", x, z="x", grad=("dC/dx", dc("x"))), self, *notes)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "axis": self.axis}
@@ -150,6 +205,18 @@ class Lambda(Layer):
 
     def call(self, inputs: Any) -> Any:
         return self.function(inputs, **self.arguments)
+
+    def _explain(self) -> Explanation:
+        x, a = io_shapes(self, (None, "..."), (None, "..."))
+        fn = getattr(self.function, "__name__", "function")
+        e = Explanation(self.name, "Lambda")
+        single = isinstance(x, tuple) and isinstance(a, tuple)
+        e.symbols.update({"x": x, "a": a, "g": a} if single else {})
+        e.forward.append(Equation(f"a = {fn}(x)", rf"a = \text{{{latex_text(fn)}}}(x)",
+                                  "x -> a" if single else ""))
+        e.backward.append(Equation(f"dC/dx: the tape differentiates the operations {fn} uses", "",
+                                   "g -> x" if single else ""))
+        return e
 
     def get_config(self) -> dict[str, Any]:
         name = getattr(self.function, "_registered_name", None) or getattr(self.function, "__name__", "?")
@@ -182,6 +249,11 @@ class ELU(Layer):
     def call(self, inputs: Any) -> Any:
         return nn.elu(inputs, self.alpha)
 
+    def _explain(self) -> Explanation:
+        x, _ = io_shapes(self, (None, "K"), None)
+        return as_layer(_activations.explain("elu", x, z="x", grad=("dC/dx", dc("x"))), self,
+                        f"alpha = {self.alpha:g}")
+
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "alpha": self.alpha}
 
@@ -209,6 +281,21 @@ class PReLU(Layer):
 
         # f(z) = max(z, 0) + a min(z, 0): each part differentiable, dC/da = sum of delta * min(z, 0)
         return m.add(nn.relu(inputs), m.multiply(self.alpha, m.minimum(inputs, 0.0)))
+
+    def _explain(self) -> Explanation:
+        x, _ = io_shapes(self, (None, "K"), None)
+        alpha = tuple(1 if ax in (self.shared_axes or ()) else n for ax, n in enumerate(x) if ax > 0)
+        e = Explanation(self.name, "PReLU", {"x": x, "a": x, "g": x, "alpha": alpha},
+                        params=[Param("alpha", "alpha", alpha)])
+        e.forward.append(Equation("a = max(x, 0) + alpha * min(x, 0)",
+                                  r"a = \max(x, 0) + \alpha \odot \min(x, 0)", "x , alpha -> a"))
+        e.backward += [
+            Equation("dC/dx = g * (1 if x > 0 else alpha)", dc("x") + r" = g \odot (\mathbb{1}[x > 0] + "
+                     r"\alpha\,\mathbb{1}[x \le 0])", "g * x -> x"),
+            Equation("dC/dalpha = sum over the batch (and shared axes) of g * min(x, 0)",
+                     dc("alpha") + r" = \sum_n g \odot \min(x, 0)", "g -> alpha"),
+        ]
+        return e
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(),

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine.ops import math as m
+from ..explanation import Equation, Explanation, dc, latex_symbol
 from .base import Layer
+from .explaining import io_shapes, multi_input
 
 
 class _Merge(Layer):
@@ -30,6 +32,25 @@ class _Merge(Layer):
                     f"{[(None,) + tuple(x[1:]) for x in shapes]}"
                 )
 
+    def _merge_explanation(self, forward: str, forward_latex: str, grads: list[tuple[str, str]],
+                           template: str) -> Explanation:
+        """The entry of an element-wise merge: ``forward`` over inputs x1, x2...; ``grads[k]`` is dC/dx_k."""
+        shapes, a = io_shapes(self, None, (None, "K"))
+        inputs = multi_input(self, shapes, (None, "K"))
+        names = list(inputs)
+        e = Explanation(self.name, type(self).__name__, {**inputs, "a": a, "g": a}, inputs=tuple(names))
+        e.forward.append(Equation(forward, forward_latex, f" {template} ".join(names) + " -> a"))
+        for k, name in enumerate(names):
+            text, latex = grads[min(k, len(grads) - 1)]
+            others = [n for n in names if n != name]  # "{others}": the other inputs, for the product rule
+            text = text.replace("x_k", name).replace("{others}", " * ".join(others))
+            latex = latex.replace("x_k", latex_symbol(name)).replace(
+                "{others}", r" \odot ".join(latex_symbol(n) for n in others))
+            e.backward.append(Equation(f"dC/d{name} = {text}", dc(name) + " = " + latex, f"g -> {name}"))
+        if len(names) > 1 and any(inputs[n] != a for n in names):
+            e.notes.append("an input broadcast along an axis gets its gradient summed over that axis")
+        return e
+
 
 class Add(_Merge):
     """Element-wise sum of the inputs (a residual connection)."""
@@ -40,6 +61,9 @@ class Add(_Merge):
             out = m.add(out, x)
         return out
 
+    def _explain(self) -> Explanation:
+        return self._merge_explanation("a = x1 + x2 + ...", "a = x_1 + x_2 + \\dots", [("g", "g")], "+")
+
 
 class Subtract(_Merge):
     """inputs[0] - inputs[1] (exactly two inputs)."""
@@ -48,6 +72,9 @@ class Subtract(_Merge):
         if len(inputs) != 2:
             raise ValueError(f"Subtract layer '{self.name}' needs exactly 2 inputs, got {len(inputs)}")
         return m.subtract(inputs[0], inputs[1])
+
+    def _explain(self) -> Explanation:
+        return self._merge_explanation("a = x1 - x2", "a = x_1 - x_2", [("g", "g"), ("-g", "-g")], "-")
 
 
 class Multiply(_Merge):
@@ -59,6 +86,11 @@ class Multiply(_Merge):
             out = m.multiply(out, x)
         return out
 
+    def _explain(self) -> Explanation:
+        return self._merge_explanation("a = x1 * x2 * ...", "a = x_1 \\odot x_2 \\odot \\dots",
+                                       [("g * {others}", "g \\odot {others}")],
+                                       "*")
+
 
 class Average(_Merge):
     """Element-wise mean of the inputs."""
@@ -68,6 +100,10 @@ class Average(_Merge):
         for x in inputs[1:]:
             out = m.add(out, x)
         return m.divide(out, float(len(inputs)))
+
+    def _explain(self) -> Explanation:
+        return self._merge_explanation("a = (x1 + x2 + ...) / K, K inputs", "a = \\tfrac{1}{K} \\sum_k x_k",
+                                       [("g / K", "g / K")], "+")
 
 
 class Maximum(_Merge):
@@ -79,6 +115,10 @@ class Maximum(_Merge):
             out = m.maximum(out, x)
         return out
 
+    def _explain(self) -> Explanation:
+        return self._merge_explanation("a = max(x1, x2, ...) element-wise", "a = \\max_k x_k",
+                                       [("g where x_k is the largest, else 0", "g \\odot \\mathbb{1}[x_k = a]")], ",")
+
 
 class Minimum(_Merge):
     """Element-wise minimum of the inputs."""
@@ -88,6 +128,10 @@ class Minimum(_Merge):
         for x in inputs[1:]:
             out = m.minimum(out, x)
         return out
+
+    def _explain(self) -> Explanation:
+        return self._merge_explanation("a = min(x1, x2, ...) element-wise", "a = \\min_k x_k",
+                                       [("g where x_k is the smallest, else 0", "g \\odot \\mathbb{1}[x_k = a]")], ",")
 
 
 class Concatenate(_Merge):
@@ -110,6 +154,22 @@ class Concatenate(_Merge):
 
     def call(self, inputs: list[Any]) -> Any:
         return m.concatenate(list(inputs), axis=self.axis)
+
+    def _explain(self) -> Explanation:
+        # Each input fills a slice of a along the axis; its gradient is the same slice of g.
+        shapes, a = io_shapes(self, None, (None, "K"))
+        inputs = multi_input(self, shapes, (None, "K"))
+        e = Explanation(self.name, "Concatenate", {**inputs, "a": a, "g": a}, inputs=tuple(inputs))
+        e.forward.append(Equation(f"a = [{', '.join(inputs)}] joined along axis {self.axis}",
+                                  rf"a = [{', '.join(latex_symbol(n) for n in inputs)}]", " , ".join(inputs) + " -> a"))
+        start: Any = 0
+        for name, shape in inputs.items():
+            size = shape[self.axis]
+            stop = start + size if isinstance(start, int) and isinstance(size, int) else "..."
+            e.backward.append(Equation(f"dC/d{name} = g[{start}:{stop}] along axis {self.axis}",
+                                       dc(name) + rf" = g_{{[{start}:{stop}]}}", f"g -> {name}"))
+            start = stop
+        return e
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "axis": self.axis}

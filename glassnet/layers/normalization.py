@@ -15,7 +15,9 @@ from typing import Any
 
 from ..checks import check_integer, check_number
 from ..engine.ops import normalization as _norm
+from ..explanation import Equation, Explanation, Param, dc
 from .base import InputSpec, Layer
+from .explaining import io_shapes
 from .weight_options import add_weight_with_options, set_weight_options, weight_options_config
 
 
@@ -97,6 +99,48 @@ class BatchNormalization(Layer):
         out, _, _ = _norm.batch_norm(inputs, self.gamma, self.beta, self.axis, self.epsilon,
                                      mean=self.moving_mean.data, variance=self.moving_variance.data)
         return out
+
+    def _explain(self) -> Explanation:
+        # call() above, training mode first (batch statistics), then what inference changes.
+        x, _ = io_shapes(self, (None, "C"), None)
+        ax = self.axis % len(x)
+        c = x[ax]
+        others = [str(i) for i in range(1, len(x)) if i != ax]
+        over = "the batch" + (f" and axes {', '.join(others)}" if others else "")
+        count = " x ".join(["N"] + [str(n) for i, n in enumerate(x) if i not in (0, ax)])
+        e = Explanation(self.name, "BatchNormalization", {"x": x, "a": x, "g": x, "x_hat": x, "mu": (c,),
+                                                          "var": (c,), "gamma": (c,), "beta": (c,)})
+        e.params = ([Param("gamma", "gamma", (c,))] if self.scale else []) + (
+            [Param("beta", "beta", (c,))] if self.center else []) + [
+            Param("moving_mean", "moving_mean", (c,), trainable=False),
+            Param("moving_variance", "moving_variance", (c,), trainable=False)]
+        scale = "gamma * x_hat" if self.scale else "x_hat"
+        shift = " + beta" if self.center else ""
+        e.forward += [
+            Equation(f"mu = mean of x over {over}, per channel", r"\mu = \tfrac{1}{m} \sum x", "x -> mu"),
+            Equation("var = mean of (x - mu)^2 over the same values", r"\sigma^2 = \tfrac{1}{m} \sum (x - \mu)^2",
+                     "x -> var"),
+            Equation(f"x_hat = (x - mu) / sqrt(var + {self.epsilon:g})",
+                     rf"\hat x = (x - \mu) / \sqrt{{\sigma^2 + {self.epsilon:g}}}", "x - mu -> x_hat"),
+            Equation(f"a = {scale}{shift}", "a = " + (r"\gamma \odot " if self.scale else "") + r"\hat x"
+                     + (r" + \beta" if self.center else ""), f"{scale}{shift} -> a"),
+        ]
+        e.backward += [
+            Equation("dC/dx = gamma / sqrt(var + eps) * (g - mean(g) - x_hat * mean(g * x_hat))",
+                     dc("x") + r" = \frac{\gamma}{\sqrt{\sigma^2 + \epsilon}} \left(g - \overline{g} - "
+                     r"\hat x\, \overline{g \hat x}\right)", "g -> x"),
+        ]
+        if self.scale:
+            e.backward.append(Equation("dC/dgamma = sum g * x_hat", dc("gamma") + r" = \sum g \odot \hat x",
+                                       "g * x_hat -> gamma"))
+        if self.center:
+            e.backward.append(Equation("dC/dbeta = sum g", dc("beta") + r" = \sum g", "g -> beta"))
+        m = self.momentum
+        e.notes += [f"m = {count} values per channel; the means in dC/dx run over the same values",
+                    f"training: moving_mean <- {m:g} moving_mean + {1 - m:g} mu, and the same for moving_variance",
+                    "inference (and trainable=False): moving_mean and moving_variance replace mu and var, so "
+                    "dC/dx = gamma g / sqrt(moving_variance + eps)"]
+        return e
 
     def get_config(self) -> dict[str, Any]:
         return {

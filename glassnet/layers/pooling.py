@@ -11,8 +11,10 @@ from typing import Any
 
 from ..engine.ops import math as m
 from ..engine.ops import pooling as _pooling
+from ..explanation import Equation, Explanation, dc
 from .base import InputSpec, Layer
-from .convolutional import check_data_format, normalize_tuple
+from .convolutional import check_data_format, normalize_tuple, output_size_note, tap
+from .explaining import io_shapes
 
 
 class _Pooling(Layer):
@@ -44,6 +46,32 @@ class _Pooling(Layer):
         if self.rank == 1:
             return fn(inputs, self.pool_size[0], self.strides[0], self.padding)
         return fn(inputs, self.pool_size, self.strides, self.padding)
+
+    def _explain(self) -> Explanation:
+        # call() above: one value per window; the backward hands g back to the window's cells.
+        r = self.rank
+        x, a = io_shapes(self, (None,) + ("H", "W")[2 - r:] + ("C",), (None,) + ("H'", "W'")[2 - r:] + ("C",))
+        e = Explanation(self.name, type(self).__name__, {"x": x, "a": a, "g": a})
+        out, offs = ("i, j", "p, q") if r == 2 else ("i", "p")
+        taps = ", ".join(tap(s, o, 1, p) for s, o, p in zip(self.strides, "ij", "pq"))
+        window = " x ".join(str(n) for n in self.pool_size)
+        if type(self)._op in (_pooling.max_pool2d, _pooling.max_pool1d):
+            e.forward.append(Equation(f"a[n, {out}, c] = max_({offs}) x[n, {taps}, c]   ({window} windows)",
+                                      rf"a_{{n,{out},c}} = \max_{{{offs}}} x_{{n,{taps},c}}", "x pool -> a"))
+            e.backward.append(Equation(f"dC/dx[n, {taps}, c] = g[n, {out}, c] at the window's max, 0 elsewhere",
+                                       dc("x") + r" = g \text{ routed to each window's argmax}", "g route -> x"))
+        else:
+            size = str(self.pool_size[0]) if r == 1 else f"({window})"
+            e.forward.append(Equation(f"a[n, {out}, c] = 1/{size} sum_({offs}) x[n, {taps}, c]",
+                                      rf"a_{{n,{out},c}} = \frac{{1}}{{{window}}} \sum_{{{offs}}} x_{{n,{taps},c}}",
+                                      "x pool -> a"))
+            e.backward.append(Equation(f"dC/dx[n, {taps}, c] += g[n, {out}, c] / {size}   (an equal share each)",
+                                       dc("x") + rf" \mathrel{{+}}= g / {size}", "g route -> x"))
+            if self.padding == "same":
+                e.notes.append("'same': the padded cells are left out of the mean (fewer than the window's cells "
+                               "at the border)")
+        e.notes.append(output_size_note(tuple(x[1:-1]), self.pool_size, self.strides, self.padding))
+        return e
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "pool_size": self.pool_size, "strides": self.strides,
@@ -100,6 +128,25 @@ class _GlobalPooling(Layer):
     def call(self, inputs: Any) -> Any:
         axes = tuple(range(1, self.rank + 1))
         return type(self)._reduce(inputs, axis=axes, keepdims=self.keepdims)
+
+    def _explain(self) -> Explanation:
+        # call() above: every spatial axis reduced, one value per channel.
+        sizes = ("H", "W")[2 - self.rank:]
+        x, a = io_shapes(self, (None,) + sizes + ("C",), (None, "C"))
+        e = Explanation(self.name, type(self).__name__, {"x": x, "a": a, "g": a})
+        where, cells = ("i, j", " x ".join(str(n) for n in x[1:-1])) if self.rank == 2 else ("i", str(x[1]))
+        if type(self)._reduce is m.mean:
+            e.forward.append(Equation(f"a[n, c] = 1/({cells}) sum_({where}) x[n, {where}, c]",
+                                      rf"a_{{n,c}} = \frac{{1}}{{{cells}}} \sum_{{{where}}} x_{{n,{where},c}}",
+                                      "x -> a"))
+            e.backward.append(Equation(f"dC/dx[n, {where}, c] = g[n, c] / ({cells})", dc("x") + rf" = g / ({cells})",
+                                       "g -> x"))
+        else:
+            e.forward.append(Equation(f"a[n, c] = max_({where}) x[n, {where}, c]",
+                                      rf"a_{{n,c}} = \max_{{{where}}} x_{{n,{where},c}}", "x -> a"))
+            e.backward.append(Equation("dC/dx = g[n, c] at each channel's max, 0 elsewhere",
+                                       dc("x") + r" = g \text{ routed to each channel's argmax}", "g route -> x"))
+        return e
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "data_format": self.data_format, "keepdims": self.keepdims}

@@ -9,7 +9,9 @@ import numpy as np
 from ..checks import check_number
 from ..engine.ops import math as m
 from ..engine.tensor import Tensor
+from ..explanation import Equation, Explanation, Param, dc
 from .base import Layer
+from .explaining import io_shapes
 
 
 class Rescaling(Layer):
@@ -23,6 +25,14 @@ class Rescaling(Layer):
     def call(self, inputs: Any) -> Any:
         out = m.multiply(inputs, self.scale)
         return m.add(out, self.offset) if self.offset else out
+
+    def _explain(self) -> Explanation:
+        x, _ = io_shapes(self, (None, "K"), None)
+        e = Explanation(self.name, "Rescaling", {"x": x, "a": x, "g": x})
+        shift = f" + {self.offset:g}" if self.offset else ""
+        e.forward.append(Equation(f"a = x * {self.scale:g}{shift}", rf"a = {self.scale:g}\, x{shift}", "x -> a"))
+        e.backward.append(Equation(f"dC/dx = {self.scale:g} g", dc("x") + rf" = {self.scale:g}\, g", "g -> x"))
+        return e
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "scale": self.scale, "offset": self.offset}
@@ -84,6 +94,25 @@ class Normalization(Layer):
         if self.invert:
             return m.add(m.multiply(inputs, std), mean)
         return m.divide(m.subtract(inputs, mean), std)
+
+    def _explain(self) -> Explanation:
+        # call() above, with the statistics adapt() measured (weights, never trained by gradients).
+        x, _ = io_shapes(self, (None, "K"), None)
+        stat = self._stat_shape(x) if all(isinstance(n, int) for n in x[1:]) or self.axis is None else ("K",)
+        e = Explanation(self.name, "Normalization", {"x": x, "a": x, "g": x, "mean": stat, "variance": stat},
+                        params=[Param("mean", "mean", stat, False), Param("variance", "variance", stat, False),
+                                Param("count", "count", (), False)])
+        if self.invert:
+            e.forward.append(Equation("a = x * sqrt(variance) + mean", r"a = x \sqrt{\sigma^2} + \mu",
+                                      "x * variance + mean -> a"))
+            e.backward.append(Equation("dC/dx = g * sqrt(variance)", dc("x") + r" = g \sqrt{\sigma^2}", "g -> x"))
+        else:
+            e.forward.append(Equation("a = (x - mean) / sqrt(variance)", r"a = (x - \mu) / \sqrt{\sigma^2}",
+                                      "x - mean -> a"))
+            e.backward.append(Equation("dC/dx = g / sqrt(variance)", dc("x") + r" = g / \sqrt{\sigma^2}", "g -> x"))
+        e.notes.append("mean and variance come from adapt(data) (count: how many samples it saw); sqrt(variance) "
+                       "is floored at sqrt(1e-7)")
+        return e
 
     def _broadcast_shape(self, ndim: int) -> tuple[int, ...]:
         if self.axis is None:

@@ -7,7 +7,9 @@ from typing import Any
 from ..backend import xp
 from ..checks import check_integer, check_number
 from ..engine.ops import nn
+from ..explanation import Equation, Explanation, dc
 from .base import Layer
+from .explaining import io_shapes
 
 
 class Dropout(Layer):
@@ -39,6 +41,19 @@ class Dropout(Layer):
         if self.noise_shape is not None:
             shape = tuple(s if n is None else n for n, s in zip(self.noise_shape, inputs.shape))
         return nn.dropout(inputs, self.rate, shape, self._generator)
+
+    def _explain(self) -> Explanation:
+        # call() above: a fresh random mask each training step, the identity at inference.
+        x, _ = io_shapes(self, (None, "K"), None)
+        mask = x if self.noise_shape is None else tuple(s if n is None else n for n, s in zip(self.noise_shape, x))
+        keep = f"{1 - self.rate:g}"
+        e = Explanation(self.name, "Dropout", {"x": x, "a": x, "g": x, "mask": mask})
+        e.forward.append(Equation(f"a = x * mask / {keep}   (training; mask = 1 with probability {keep}, else 0)",
+                                  rf"a = x \odot m / {keep},\ m \sim \mathrm{{Bernoulli}}({keep})", "x * mask -> a"))
+        e.backward.append(Equation(f"dC/dx = g * mask / {keep}   (the same mask)", dc("x") + rf" = g \odot m / {keep}",
+                                   "g * mask -> x"))
+        e.notes.append(f"rate = {self.rate:g}; at inference (training=False) a = x and dC/dx = g")
+        return e
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed}

@@ -7,7 +7,19 @@ from typing import Any
 
 from ..checks import ArgumentTypeError, check_integer
 from ..engine.ops import math as m
+from ..explanation import Equation, Explanation, dc
 from .base import Layer
+from .explaining import io_shapes
+
+
+def _reshape_explanation(layer: Layer, target: Any) -> Explanation:
+    """Flatten and Reshape: the values stay, in the same order; only the sample's shape changes."""
+    x, a = io_shapes(layer, (None, "..."), (None,) + tuple(target))
+    e = Explanation(layer.name, type(layer).__name__, {"x": x, "a": a, "g": a})
+    e.forward.append(Equation(f"a = reshape(x, {tuple(a[1:])})", r"a = \mathrm{reshape}(x)", "x reshape -> a"))
+    e.backward.append(Equation("dC/dx = reshape(g) back to the shape of x", dc("x") + r" = \mathrm{reshape}(g)",
+                               "g reshape -> x"))
+    return e
 
 
 class Flatten(Layer):
@@ -15,6 +27,13 @@ class Flatten(Layer):
 
     def call(self, inputs: Any) -> Any:
         return m.reshape(inputs, (inputs.shape[0], -1))
+
+    def _explain(self) -> Explanation:
+        e = _reshape_explanation(self, ("n",))
+        sizes = e.symbols["x"][1:]
+        if all(isinstance(n, int) for n in sizes) and len(sizes) > 1:
+            e.notes.append(f"each sample's values in one row: {' x '.join(map(str, sizes))} = {math.prod(sizes):,}")
+        return e
 
 
 class Reshape(Layer):
@@ -46,6 +65,9 @@ class Reshape(Layer):
 
     def call(self, inputs: Any) -> Any:
         return m.reshape(inputs, (inputs.shape[0],) + self.target_shape)
+
+    def _explain(self) -> Explanation:
+        return _reshape_explanation(self, self.target_shape)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "target_shape": self.target_shape}

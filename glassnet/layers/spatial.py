@@ -6,8 +6,10 @@ from typing import Any
 
 from ..checks import check_integer
 from ..engine.ops import spatial as _spatial
+from ..explanation import Equation, Explanation, dc
 from .base import InputSpec, Layer
 from .convolutional import check_data_format, normalize_tuple
+from .explaining import io_shapes
 
 
 def _two_sided(value: Any, name: str, who: str) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -55,6 +57,22 @@ class UpSampling2D(Layer):
             return _spatial.upsample2d(inputs, self.size)
         return _spatial.resize_bilinear(inputs, (inputs.shape[1] * self.size[0], inputs.shape[2] * self.size[1]))
 
+    def _explain(self) -> Explanation:
+        x, a = io_shapes(self, (None, "H", "W", "C"), (None, "H'", "W'", "C"))
+        (sh, sw), e = self.size, Explanation(self.name, "UpSampling2D", {"x": x, "a": a, "g": a})
+        if self.interpolation == "nearest":
+            e.forward.append(Equation(f"a[n, i, j, c] = x[n, floor(i / {sh}), floor(j / {sw}), c]",
+                                      rf"a_{{n,i,j,c}} = x_{{n,\lfloor i/{sh} \rfloor,\lfloor j/{sw} \rfloor,c}}",
+                                      "x upsample -> a"))
+            e.backward.append(Equation(f"dC/dx[n, i, j, c] = sum of g over its {sh} x {sw} block",
+                                       dc("x") + rf" = \sum_{{{sh} \times {sw}\ \mathrm{{block}}}} g", "g -> x"))
+        else:
+            e.forward.append(Equation("a = bilinear interpolation of x (each output a weighted mean of 4 inputs)",
+                                      r"a = \mathrm{bilinear}(x)", "x upsample -> a"))
+            e.backward.append(Equation("dC/dx: each g sent back to its 4 inputs with the same weights",
+                                       dc("x") + r" = \mathrm{bilinear}^\top(g)", "g -> x"))
+        return e
+
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "size": self.size, "data_format": self.data_format,
                 "interpolation": self.interpolation}
@@ -75,6 +93,16 @@ class ZeroPadding2D(Layer):
 
     def call(self, inputs: Any) -> Any:
         return _spatial.pad2d(inputs, self.padding)
+
+    def _explain(self) -> Explanation:
+        x, a = io_shapes(self, (None, "H", "W", "C"), (None, "H'", "W'", "C"))
+        (t, b), (left, r) = self.padding
+        e = Explanation(self.name, "ZeroPadding2D", {"x": x, "a": a, "g": a})
+        e.forward.append(Equation(f"a = x with {t} row(s) of zeros above, {b} below, {left} column(s) left, {r} right",
+                                  r"a = \mathrm{pad}(x, 0)", "x pad -> a"))
+        e.backward.append(Equation("dC/dx = g with the padding cropped off", dc("x") + r" = \mathrm{crop}(g)",
+                                   "g crop -> x"))
+        return e
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "padding": self.padding, "data_format": self.data_format}
@@ -102,6 +130,16 @@ class Cropping2D(Layer):
                 f"size {(h, w)}"
             )
         return _spatial.crop2d(inputs, self.cropping)
+
+    def _explain(self) -> Explanation:
+        x, a = io_shapes(self, (None, "H", "W", "C"), (None, "H'", "W'", "C"))
+        (t, b), (left, r) = self.cropping
+        e = Explanation(self.name, "Cropping2D", {"x": x, "a": a, "g": a})
+        e.forward.append(Equation(f"a = x without {t} row(s) at the top, {b} at the bottom, {left} column(s) left, "
+                                  f"{r} right", r"a = \mathrm{crop}(x)", "x crop -> a"))
+        e.backward.append(Equation("dC/dx = g padded back with zeros where x was cropped",
+                                   dc("x") + r" = \mathrm{pad}(g, 0)", "g pad -> x"))
+        return e
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "cropping": self.cropping, "data_format": self.data_format}

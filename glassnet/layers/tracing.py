@@ -20,6 +20,7 @@ from ..checks import check_integer
 from ..engine.allocation import zero_sample
 from ..engine.ops import math as m
 from ..engine.tensor import Tensor
+from ..explanation import Equation, Explanation
 from ..tree import flatten, map_structure
 from .base import Layer, unique_name
 
@@ -169,6 +170,28 @@ class OperationLayer(Layer):
             return call_symbolic(self, args[0], args[1:], kwargs)
         return self.fn(*args, **kwargs)
 
+    def _explain(self) -> Explanation:
+        # The shapes of the graph node that recorded this operation (a + b between symbolic tensors).
+        node = self._inbound_nodes[0] if self._inbound_nodes else None
+        args = flatten(node.call_args) if node is not None else []
+        inputs = {f"x{i + 1}": tuple(t.shape) for i, t in enumerate(t for t in args if isinstance(t, SymbolicTensor))}
+        e = Explanation(self.name, self.display_type, dict(inputs), inputs=tuple(inputs))
+        op = self.display_type.lower()
+        if self._output_shape is not None and isinstance(self._output_shape, tuple):
+            e.symbols["a"] = tuple(self._output_shape)
+        template = " , ".join(inputs) + " -> a" if "a" in e.symbols and inputs else ""
+        names, k = [], 0
+        for t in args:  # the symbolic inputs by symbol, constants by value: multiply(x1, 2)
+            k += isinstance(t, SymbolicTensor)
+            names.append(f"x{k}" if isinstance(t, SymbolicTensor) else (f"{t:g}" if isinstance(t, float) else str(t)))
+        e.forward.append(Equation(f"a = {op}({', '.join(names) or 'x'})", rf"a = \mathrm{{{op}}}(x)", template))
+        if "a" in e.symbols:
+            e.symbols["g"] = e.symbols["a"]
+        for name in inputs:
+            e.backward.append(Equation(f"dC/d{name}: by the backward of {op} in glassnet.engine.ops.math",
+                                       "", f"g -> {name}" if "g" in e.symbols else ""))
+        return e
+
     def get_config(self) -> dict[str, Any]:
         op = next((name for name, fn in _OPERATIONS.items() if self.fn is fn), None)
         if op is None:
@@ -219,6 +242,13 @@ class InputLayer(Layer):
         self._inbound_nodes.append(node)
         self._output_shape = self.tensor.shape
         self.built = True
+
+    def _explain(self) -> Explanation:
+        shape = tuple(self.tensor.shape)
+        e = Explanation(self.name, "InputLayer", {"x": shape, "a": shape})
+        e.forward.append(Equation("a = x: the batch as given (None: N samples)", "a = x", "x -> a"))
+        e.notes.append("nothing to learn here; dC/dx is computed only when asked for (GradientTape.watch)")
+        return e
 
     def get_config(self) -> dict[str, Any]:
         return {"batch_shape": (self.batch_size,) + self.input_shape_, "dtype": str(self.tensor.dtype),

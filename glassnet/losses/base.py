@@ -17,7 +17,9 @@ from typing import Any
 
 from ..backend import xp
 from ..engine.tensor import Tensor, as_tensor
+from ..explanation import Explanation
 from ..registry import Registry
+from .equations import explain_loss
 
 REGISTRY = Registry("loss")
 
@@ -59,6 +61,19 @@ class Loss:
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "Loss":
         return cls(**config)
+
+    def explain(self, y_pred_shape: Any = None, activation: str | None = None) -> Explanation:
+        """The loss L per sample, the cost C and the gradient g = dC/dy_hat that back-propagation starts from.
+
+        Parameters
+        ----------
+        y_pred_shape : tuple, optional
+            The predictions' shape, such as ``(None, 10)``; ``(None, "K")`` when not given.
+        activation : str, optional
+            The output layer's activation: after ``"softmax"`` (``"sigmoid"``) a cross-entropy
+            gives ``delta = dC/dz`` at the logits directly.
+        """
+        return explain_loss(self, y_pred_shape, activation)
 
 
 def reduce_weighted(values: Tensor, sample_weight: Any, reduction: str | None, mask: Any = None) -> Tensor:

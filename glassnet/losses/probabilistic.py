@@ -17,8 +17,13 @@ from ..engine.ops import math as m
 from ..engine.ops import nn
 from ..engine.tensor import Tensor, as_tensor
 from .base import class_labels, loss_class, targets
+from .equations import states
 
 
+@states("L = -1/K sum_k [y_k log y_hat_k + (1 - y_k) log(1 - y_hat_k)]",
+        r"L = -\frac{1}{K} \sum_k \left[y_k \log \hat y_k + (1 - y_k) \log(1 - \hat y_k)\right]",
+        "dL/dy_hat = (y_hat - y) / (K y_hat (1 - y_hat))", r"\frac{\partial L}{\partial \hat y} = \frac{\hat y - y}{K \hat y (1 - \hat y)}",
+        logits={"sigmoid": ("dL/dz = (y_hat - y) / K", r"\frac{\partial L}{\partial z} = \frac{1}{K} (\hat y - y)")})
 def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False, label_smoothing: float = 0.0,
                         axis: int = -1) -> Tensor:
     """BCE = -mean(y log p + (1 - y) log(1 - p)) over the last axis, per sample.
@@ -36,6 +41,9 @@ def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False, lab
     return -(y_true * m.log(p) + (1 - y_true) * m.log(1 - p)).mean(axis=axis)
 
 
+@states("L = -sum_k y_k log y_hat_k", r"L = -\sum_k y_k \log \hat y_k",
+        "dL/dy_hat_k = -y_k / y_hat_k", r"\frac{\partial L}{\partial \hat y_k} = -\frac{y_k}{\hat y_k}",
+        logits={"softmax": ("dL/dz = y_hat - y", r"\frac{\partial L}{\partial z} = \hat y - y")})
 def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False, label_smoothing: float = 0.0,
                              axis: int = -1) -> Tensor:
     """CCE = -sum_i y_i log p_i per sample, with one-hot (or probability) labels.
@@ -60,6 +68,11 @@ def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False
     return -(y_true * m.log(_class_probabilities(y_pred, axis))).sum(axis=axis)
 
 
+@states("L = -log y_hat[y]   (y: the class index)", r"L = -\log \hat y_{y}",
+        "dL/dy_hat_k = -1 / y_hat_k for k = y, else 0",
+        r"\frac{\partial L}{\partial \hat y_k} = -\frac{\mathbb{1}[k = y]}{\hat y_k}",
+        logits={"softmax": ("dL/dz = y_hat - onehot(y)",
+                            r"\frac{\partial L}{\partial z} = \hat y - \operatorname{onehot}(y)")}, sparse=True)
 def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
                                     ignore_class: int | None = None, axis: int = -1) -> Tensor:
     """-log p[label] per sample, with integer labels (shape (batch,) or (batch, 1)).
@@ -111,6 +124,8 @@ def _class_probabilities(y_pred: Tensor, axis: int) -> Tensor:
     return m.clip(y_pred / y_pred.sum(axis=axis, keepdims=True), eps, 1 - eps)
 
 
+@states("L = sum_k y_k log(y_k / y_hat_k)", r"L = \sum_k y_k \log \frac{y_k}{\hat y_k}",
+        "dL/dy_hat = -y / y_hat", r"\frac{\partial L}{\partial \hat y} = -\frac{y}{\hat y}")
 def kl_divergence(y_true: Any, y_pred: Any) -> Tensor:
     """KL(y || y_hat) = sum y log(y / y_hat) per sample, both clipped to [eps, 1]."""
     y_true, y_pred = targets(y_true, y_pred, "kl_divergence")
@@ -119,6 +134,9 @@ def kl_divergence(y_true: Any, y_pred: Any) -> Tensor:
     return (y * (m.log(y) - m.log(p))).sum(axis=-1)
 
 
+@states("L = 1/K sum_k (y_hat_k - y_k log(y_hat_k + eps))",
+        r"L = \frac{1}{K} \sum_k (\hat y_k - y_k \log(\hat y_k + \epsilon))",
+        "dL/dy_hat = (1 - y / (y_hat + eps)) / K", r"\frac{\partial L}{\partial \hat y} = \frac{1}{K} \left(1 - \frac{y}{\hat y + \epsilon}\right)")
 def poisson(y_true: Any, y_pred: Any) -> Tensor:
     """mean(y_hat - y log(y_hat + eps)) per sample: the Poisson negative log-likelihood, less a constant."""
     y_true, y_pred = targets(y_true, y_pred, "poisson")

@@ -11,12 +11,13 @@ from ..layers.tracing import Input, InputLayer, SymbolicTensor
 from .cloning import clone_model
 from .functional import Functional
 from .model import Model
+from .perceptron import Perceptron, PerceptronHistory, xor_network
 from .sequential import Sequential
 
 _FROM_SAVING = ("load_model", "model_from_json", "save_model")
 
 __all__ = ["clone_model", "Functional", "Input", "InputLayer", "Model", "Sequential", "SymbolicTensor", "load_model",
-           "model_from_json", "save_model"]
+           "model_from_json", "save_model", "Perceptron", "PerceptronHistory", "xor_network"]
 
 
 def __getattr__(name: str) -> Any:

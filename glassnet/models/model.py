@@ -7,12 +7,14 @@ from typing import Any
 
 from .. import backend
 from ..engine.allocation import zero_sample
+from ..explanation import ModelExplanation
 from ..layers.base import Layer, as_shape
 from ..layers.naming import snake_case
 from ..layers.tracing import InputLayer, SymbolicTensor
 from ..serialization import custom_object_scope, serialize, to_json
 from ..tree import flatten, map_shapes
 from . import compile_config
+from .explain import explain_model
 from .summary import print_summary
 from .trainer import Trainer
 
@@ -86,6 +88,14 @@ class Model(Trainer, Layer):
         """
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       show_trainable=show_trainable, optimizer_in_total=optimizer_in_total)
+
+    def explain(self) -> ModelExplanation:  # type: ignore[override]
+        """Every layer's forward and backward equations with this model's shapes, then the loss and the optimizer.
+
+        ``print(model.explain())`` in a terminal, a table with LaTeX in Jupyter, ``.to_dict()`` as data.
+        See :mod:`glassnet.models.explain`.
+        """
+        return explain_model(self)
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "trainable": self.trainable}

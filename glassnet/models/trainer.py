@@ -26,7 +26,7 @@ from ..callbacks import CallbackList, History, ProgbarLogger
 from ..checks import check_integer, check_number
 from ..engine.ops import math as m
 from ..engine.tensor import GradientTape, Tensor
-from . import arguments, compile_utils, data, data_adapters, preflight
+from . import arguments, compile_utils, data, data_adapters, preflight, watching
 from .data_adapters import DataAdapter
 from .interrupt import StopAtBatchEnd
 from .metrics_tracker import MetricsTracker, scalar_results
@@ -226,7 +226,7 @@ class Trainer:
             validation_data: Any = None, shuffle: bool = True, class_weight: dict | None = None,
             sample_weight: Any = None, initial_epoch: int = 0, steps_per_epoch: int | None = None,
             validation_steps: int | None = None, validation_batch_size: int | None = None,
-            validation_freq: int = 1, warn_sorted_split: bool = True) -> History:
+            validation_freq: int = 1, warn_sorted_split: bool = True, doctor: bool = True) -> History:
         """Train for ``epochs`` epochs of mini-batch gradient descent; return the ``History``.
 
         Parameters
@@ -266,6 +266,8 @@ class Trainer:
             Limit the batches per epoch (needed to spread an endless generator over epochs).  A
             generator that runs out before ``steps_per_epoch * epochs`` batches ends training with
             a warning, as in Keras.
+        doctor : bool
+            With ``verbose >= 1``, print what went wrong and what to try when training ends (``TrainingDoctor``).
         """
         self._assert_compiled("fit")
         self._refuse_custom_steps("fit")
@@ -291,13 +293,14 @@ class Trainer:
         self._ensure_built(xs)
         preflight.check(self, xs, batch_size)  # newcomer mistakes, once, before any step
         history = History()
-        cbs = self._callbacks(callbacks, verbose, train.num_batches, epochs=epochs, history=history)
+        cbs = self._callbacks(watching.with_doctor(callbacks, verbose, doctor, xs, ys), verbose, train.num_batches,
+                              epochs=epochs, history=history)
         weights = self._trainable_for_step()
         self.stop_training = False
         self.history = history
         cbs.call("on_train_begin", {})
         epoch_logs: dict[str, Any] = {}
-        with StopAtBatchEnd(history, initial_epoch) as ctrl_c:
+        with StopAtBatchEnd(history, initial_epoch) as ctrl_c, watching.restored_on_error(cbs):
             for epoch in range(initial_epoch, epochs):
                 if not train.ready_for_epoch():  # a used-up generator: stop, as Keras does (it warned)
                     break

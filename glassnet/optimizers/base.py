@@ -19,6 +19,7 @@ from .. import backend
 from ..backend import xp
 from ..checks import check_number
 from ..engine.tensor import Variable
+from ..explanation import Equation, Explanation
 from . import schedules
 
 
@@ -243,6 +244,50 @@ class Optimizer:
     def update(self, group: _Group, lr: Any, step: int) -> None:
         """The update rule on flat buffers: ``group.params``, ``group.grads``, ``group.slots``."""
         raise NotImplementedError
+
+    def _update_equations(self, lr: str) -> list[Equation]:
+        """The rule of :meth:`update` in the course's notation, with learning rate ``lr`` and this optimizer's
+        constants; each rule writes its own next to its ``update``."""
+        return []
+
+    def explain(self) -> Explanation:
+        """The gradient-descent step this optimizer applies to every trainable weight W, with its numbers.
+
+        ``print(optimizer.explain())``; ``model.explain()`` ends with it.
+        """
+        lr = f"{self.learning_rate:g}"
+        e = Explanation(self.name, type(self).__name__, inputs=(), output="", counts_params=False,
+                        titles=("gradient", "update (step t = 1, 2, ...)"))
+        e.forward.append(Equation("g = dC/dW, from back-propagation, for every trainable weight W",
+                                  r"g = \partial C / \partial W"))
+        if self.clipnorm is not None:
+            e.forward.append(Equation(f"g <- g min(1, {self.clipnorm:g} / ||g||)   (each weight's gradient)",
+                                      rf"g \leftarrow g \min(1, {self.clipnorm:g} / \|g\|)"))
+        elif self.global_clipnorm is not None:
+            e.forward.append(Equation(f"g <- g min(1, {self.global_clipnorm:g} / ||all gradients||)",
+                                      rf"g \leftarrow g \min(1, {self.global_clipnorm:g} / \|g_{{all}}\|)"))
+        elif self.clipvalue is not None:
+            e.forward.append(Equation(f"g <- clip(g, -{self.clipvalue:g}, {self.clipvalue:g})",
+                                      rf"g \leftarrow \mathrm{{clip}}(g, -{self.clipvalue:g}, {self.clipvalue:g})"))
+        if self.weight_decay:
+            wd = self.weight_decay
+            e.backward.append(Equation(f"W <- W - {lr} x {wd:g} W   (decoupled weight decay, before the step)",
+                                       rf"W \leftarrow W - {lr} \cdot {wd:g}\, W"))
+        rule = self._update_equations(lr)
+        e.backward += rule
+        if not rule:
+            e.has_entry = False
+            e.notes.append(f"{type(self).__name__} states no update equations: define `_update_equations(self, lr)` "
+                           "next to its update() (SGD's is an example)")
+        e.notes.append(f"learning rate lr = {lr}: the size of each step against the gradient")
+        if isinstance(self._learning_rate, schedules.LearningRateSchedule):
+            e.notes.append(f"the learning rate follows {type(self._learning_rate).__name__}: {lr} at step "
+                           f"{self.iterations}")
+        if self.decay:
+            e.notes.append(f"Keras 2 decay: lr_t = lr / (1 + {self.decay:g} t), {lr} now")
+        if self._slot_names:
+            e.notes.append(f"kept for each weight, shaped like W: {', '.join(self._slot_names)}")
+        return e
 
     def minimize(self, loss_fn: Any, var_list: list[Variable]) -> None:
         """Compute the gradient of ``loss_fn()`` and apply one step to ``var_list``."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..backend import xp
 from ..checks import check_number
+from ..explanation import Equation
 from .base import Optimizer, _Group
 
 
@@ -55,6 +56,17 @@ class SGD(Optimizer):
             p += tmp
         else:
             p += m
+
+    def _update_equations(self, lr: str) -> list[Equation]:
+        if not self.momentum:
+            return [Equation(f"gradient descent: W <- W - {lr} g", rf"W \leftarrow W - {lr}\, g")]
+        mu = f"{self.momentum:g}"
+        velocity = Equation(f"m <- {mu} m - {lr} g   (momentum: a running sum of steps)",
+                            rf"m \leftarrow {mu}\, m - {lr}\, g")
+        if self.nesterov:
+            return [velocity, Equation(f"W <- W + {mu} m - {lr} g   (Nesterov: look one step ahead)",
+                                       rf"W \leftarrow W + {mu}\, m - {lr}\, g")]
+        return [velocity, Equation("W <- W + m", r"W \leftarrow W + m")]
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
@@ -107,6 +119,22 @@ class Adam(Optimizer):
         xp.divide(m, tmp, out=tmp)
         tmp *= f(alpha)
         p -= tmp
+
+    def _update_equations(self, lr: str) -> list[Equation]:
+        b1, b2, eps = f"{self.beta_1:g}", f"{self.beta_2:g}", f"{self.epsilon:g}"
+        v = "v_max" if self.amsgrad else "v"
+        rules = [
+            Equation(f"m <- {b1} m + {1 - self.beta_1:g} g   (mean of the gradients)",
+                     rf"m \leftarrow {b1}\, m + {1 - self.beta_1:g}\, g"),
+            Equation(f"v <- {b2} v + {1 - self.beta_2:g} g^2   (mean of their squares)",
+                     rf"v \leftarrow {b2}\, v + {1 - self.beta_2:g}\, g^2"),
+        ]
+        if self.amsgrad:
+            rules.append(Equation("v_max <- max(v_max, v)   (AMSGrad)", r"v_{max} \leftarrow \max(v_{max}, v)"))
+        rules.append(Equation(f"W <- W - {lr} sqrt(1 - {b2}^t) / (1 - {b1}^t) m / (sqrt({v}) + {eps})",
+                              rf"W \leftarrow W - {lr} \frac{{\sqrt{{1 - {b2}^t}}}}{{1 - {b1}^t}} "
+                              rf"\frac{{m}}{{\sqrt{{{v}}} + {eps}}}"))
+        return rules
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
@@ -167,6 +195,23 @@ class RMSprop(Optimizer):
         else:
             p -= tmp
 
+    def _update_equations(self, lr: str) -> list[Equation]:
+        rho, eps = f"{self.rho:g}", f"{self.epsilon:g}"
+        rules = [Equation(f"v <- {rho} v + {1 - self.rho:g} g^2   (running mean of squared gradients)",
+                          rf"v \leftarrow {rho}\, v + {1 - self.rho:g}\, g^2")]
+        scale = f"sqrt(v + {eps})"
+        if self.centered:
+            rules.append(Equation(f"g_avg <- {rho} g_avg + {1 - self.rho:g} g   (centered: running mean of g)",
+                                  rf"\bar g \leftarrow {rho}\, \bar g + {1 - self.rho:g}\, g"))
+            scale = f"sqrt(v - g_avg^2 + {eps})"
+        step = f"{lr} g / {scale}"
+        if self.momentum:
+            rules += [Equation(f"s <- {self.momentum:g} s + {step}", rf"s \leftarrow {self.momentum:g}\, s + \text{{{step}}}"),
+                      Equation("W <- W - s", r"W \leftarrow W - s")]
+        else:
+            rules.append(Equation(f"W <- W - {step}", rf"W \leftarrow W - {lr} \frac{{g}}{{\text{{{scale}}}}}"))
+        return rules
+
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "rho": self.rho, "momentum": self.momentum,
                 "epsilon": self.epsilon, "centered": self.centered}
@@ -201,6 +246,11 @@ class Adagrad(Optimizer):
         tmp *= lr
         p -= tmp
 
+    def _update_equations(self, lr: str) -> list[Equation]:
+        eps = f"{self.epsilon:g}"
+        return [Equation(f"a <- a + g^2   (a starts at {self.initial_accumulator_value:g})", r"a \leftarrow a + g^2"),
+                Equation(f"W <- W - {lr} g / sqrt(a + {eps})", rf"W \leftarrow W - {lr} \frac{{g}}{{\sqrt{{a + {eps}}}}}")]
+
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,
                 "epsilon": self.epsilon}
@@ -232,6 +282,14 @@ class Adadelta(Optimizer):
         ed += f(1 - self.rho) * delta * delta
         p -= lr * delta
 
+    def _update_equations(self, lr: str) -> list[Equation]:
+        rho, rest, eps = f"{self.rho:g}", f"{1 - self.rho:g}", f"{self.epsilon:g}"
+        return [Equation(f"Eg <- {rho} Eg + {rest} g^2", rf"E_g \leftarrow {rho}\, E_g + {rest}\, g^2"),
+                Equation(f"d = sqrt(Ed + {eps}) / sqrt(Eg + {eps}) g",
+                         rf"d = \frac{{\sqrt{{E_d + {eps}}}}}{{\sqrt{{E_g + {eps}}}}}\, g"),
+                Equation(f"Ed <- {rho} Ed + {rest} d^2", rf"E_d \leftarrow {rho}\, E_d + {rest}\, d^2"),
+                Equation(f"W <- W - {lr} d", rf"W \leftarrow W - {lr}\, d")]
+
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
 
@@ -256,6 +314,13 @@ class Adamax(Optimizer):
         m += f(1 - self.beta_1) * (g - m)
         xp.maximum(f(self.beta_2) * u, xp.abs(g), out=u)
         p -= f(float(lr) / (1 - self.beta_1**step)) * m / (u + f(self.epsilon))
+
+    def _update_equations(self, lr: str) -> list[Equation]:
+        b1, b2, eps = f"{self.beta_1:g}", f"{self.beta_2:g}", f"{self.epsilon:g}"
+        return [Equation(f"m <- {b1} m + {1 - self.beta_1:g} g", rf"m \leftarrow {b1}\, m + {1 - self.beta_1:g}\, g"),
+                Equation(f"u <- max({b2} u, |g|)", rf"u \leftarrow \max({b2}\, u, |g|)"),
+                Equation(f"W <- W - {lr} / (1 - {b1}^t) m / (u + {eps})",
+                         rf"W \leftarrow W - \frac{{{lr}}}{{1 - {b1}^t}} \frac{{m}}{{u + {eps}}}")]
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
@@ -307,3 +372,14 @@ class Nadam(Adam):
         m_hat /= tmp
         m_hat *= lr
         p -= m_hat
+
+    def _update_equations(self, lr: str) -> list[Equation]:
+        b1, b2, eps = f"{self.beta_1:g}", f"{self.beta_2:g}", f"{self.epsilon:g}"
+        return [Equation(f"m <- {b1} m + {1 - self.beta_1:g} g;  v <- {b2} v + {1 - self.beta_2:g} g^2",
+                         rf"m \leftarrow {b1}\, m + {1 - self.beta_1:g}\, g,\ v \leftarrow {b2}\, v + {1 - self.beta_2:g}\, g^2"),
+                Equation(f"u_t = {b1} (1 - 0.5 x 0.96^t);  P_t = u_1 u_2 ... u_t",
+                         rf"u_t = {b1} (1 - 0.5 \cdot 0.96^t),\ P_t = \prod_{{i \le t}} u_i"),
+                Equation("m_hat = u_(t+1) m / (1 - P_(t+1)) + (1 - u_t) g / (1 - P_t)",
+                         r"\hat m = \frac{u_{t+1} m}{1 - P_{t+1}} + \frac{(1 - u_t) g}{1 - P_t}"),
+                Equation(f"W <- W - {lr} m_hat / (sqrt(v / (1 - {b2}^t)) + {eps})",
+                         rf"W \leftarrow W - {lr} \frac{{\hat m}}{{\sqrt{{v / (1 - {b2}^t)}} + {eps}}}")]

@@ -1,8 +1,13 @@
-"""Figures for every plot: a headless-safe backend and saving to PNG or SVG.
+"""Figures for every plot: a headless-safe backend, shown once in notebooks, saved to PNG or SVG.
 
-Figures come from ``pyplot`` so ``plt.show()`` and notebooks display them as
-usual; on a machine without a display the Agg backend is selected first, so
-plotting on a server or in CI never tries to open a window.
+Figures come from ``pyplot`` so ``plt.show()`` works in scripts and notebooks draw every figure a
+cell makes; on a machine without a display the Agg backend is selected first, so plotting on a
+server or in CI never tries to open a window.
+
+In Jupyter's inline backend a figure made through pyplot is drawn when the cell ends, and the
+``Figure`` a function returns is drawn again as the cell's value: twice.  :class:`PlotFigure`
+releases itself from pyplot the first time IPython displays it, so whichever comes first (the
+returned value, ``display(fig)``, or the end-of-cell drawing) is the only picture.
 """
 
 from __future__ import annotations
@@ -31,10 +36,35 @@ import matplotlib.pyplot as plt  # noqa: E402  (after the backend choice)
 from matplotlib.figure import Figure  # noqa: E402
 
 
+def _held_by_inline_pyplot(fig: Figure) -> bool:
+    """True if pyplot holds ``fig`` and the backend is IPython's inline one (which draws it at cell end)."""
+    if "inline" not in str(matplotlib.get_backend()):
+        return False
+    manager = getattr(fig.canvas, "manager", None)
+    return manager is not None and plt.fignum_exists(manager.num)
+
+
+class PlotFigure(Figure):
+    """A matplotlib ``Figure`` that a Jupyter notebook shows once, not twice.
+
+    Everything else is matplotlib's ``Figure``: pyplot holds it (``plt.show()`` shows it in a
+    script), it saves with ``savefig``, and IPython draws it with its usual formatters.
+    """
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> None:
+        # IPython asks this before drawing the figure by any route.  Letting go of pyplot here means
+        # the inline backend's end-of-cell flush skips it; returning None lets IPython's own Figure
+        # formatters (png, svg, retina, as the user configured) draw it this one time.
+        if _held_by_inline_pyplot(self):
+            plt.close(self)
+        return None
+
+
 def new_figure(nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] | None = None,
                **kwargs: Any) -> tuple[Figure, Any]:
     """A pyplot figure and its axes grid (``squeeze=False``: always a 2-D array of axes)."""
-    fig, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False, layout="constrained", **kwargs)
+    fig, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False, layout="constrained",
+                             FigureClass=PlotFigure, **kwargs)
     return fig, axes
 
 

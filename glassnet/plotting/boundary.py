@@ -1,8 +1,14 @@
-"""The decision boundary of a model with two inputs, drawn over its data."""
+"""The decision boundary of a model with two raw inputs, drawn over its data.
+
+A model fed engineered features (x1^2, x1 x2, sin x1 ... as in TensorFlow Playground) still
+separates the raw 2-D plane: ``features=`` maps each grid point to the model's inputs, so the
+curved boundary that a linear model draws in feature space shows where it lies in the plane.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import matplotlib
@@ -14,7 +20,8 @@ from ._figure import new_figure, save_figure
 
 
 def plot_decision_boundary(model: Any, x: Any, y: Any = None, *, resolution: int = 200, margin: float = 0.1,
-                           threshold: float = 0.5, ax: Any = None, path: str | os.PathLike | None = None,
+                           threshold: float = 0.5, features: Callable[[np.ndarray], Any] | None = None,
+                           ax: Any = None, path: str | os.PathLike | None = None,
                            title: str | None = None) -> Figure:
     """Colour the plane by the model's predicted class and scatter the data on top.
 
@@ -31,6 +38,10 @@ def plot_decision_boundary(model: Any, x: Any, y: Any = None, *, resolution: int
         Grid points per axis (resolution^2 predictions, in one batch).
     threshold : float
         Decision threshold for a single-output (binary) model; its contour is drawn.
+    features : callable, optional
+        Maps raw points, a float32 array of shape (n, 2), to the model's inputs (n, k), e.g.
+        ``lambda p: np.c_[p, p ** 2, p[:, :1] * p[:, 1:]]`` for a model trained on feature crosses.
+        ``x`` stays the raw points, and the boundary is drawn in their plane.
     ax : matplotlib Axes, optional
         Draw into this axes instead of a new figure.
     """
@@ -43,6 +54,8 @@ def plot_decision_boundary(model: Any, x: Any, y: Any = None, *, resolution: int
     gx, gy = np.meshgrid(np.linspace(lo[0] - pad[0], hi[0] + pad[0], resolution),
                          np.linspace(lo[1] - pad[1], hi[1] + pad[1], resolution))
     grid = np.c_[gx.ravel(), gy.ravel()].astype(np.float32)
+    if features is not None:
+        grid = _featurize(features, grid)
     if hasattr(model, "predict"):
         out = model.predict(grid, batch_size=len(grid), verbose=0)
     else:
@@ -88,3 +101,16 @@ def plot_decision_boundary(model: Any, x: Any, y: Any = None, *, resolution: int
     ax.set_ylabel("x[:, 1]")
     ax.set_title(title or f"Decision boundary of {getattr(model, 'name', 'the model')}")
     return save_figure(fig, path)
+
+
+def _featurize(features: Any, grid: np.ndarray) -> np.ndarray:
+    """``features(grid)`` checked: callable, one row per grid point."""
+    if not callable(features):
+        raise TypeError(f"plot_decision_boundary: features must be a callable mapping raw (n, 2) points to the "
+                        f"model's inputs, got {type(features).__name__}")
+    result = features(grid)
+    out = np.asarray(getattr(result, "data", result))
+    if out.ndim == 0 or len(out) != len(grid):
+        raise ValueError(f"plot_decision_boundary: features returned shape {out.shape} for {len(grid)} grid points; "
+                         f"it must return one row per point")
+    return out.astype(np.float32, copy=False)

@@ -133,6 +133,8 @@ simple("sign", "math.sign", lambda a: m.sign(a) * a, lambda a: torch.sign(a) * a
 simple("square", "math.square", m.square, torch.square, A(3, 4))
 simple("sqrt", "math.sqrt", m.sqrt, torch.sqrt, P(3, 4))
 simple("exp", "math.exp", m.exp, torch.exp, A(3, 4))
+simple("sin", "math.sin", m.sin, torch.sin, A(3, 4))
+simple("cos", "math.cos", m.cos, torch.cos, A(3, 4))
 simple("log", "math.log", m.log, torch.log, P(3, 4))
 simple("log1p", "math.log1p", m.log1p, torch.log1p, lambda rng: pos(rng, 3, 4, low=-0.5, high=2.0))
 simple("clip", "math.clip", lambda a: m.clip(a, -0.7, 0.9), lambda a: torch.clamp(a, -0.7, 0.9),

@@ -196,6 +196,18 @@ def exp(a: Any) -> Tensor:
     return record(out, (a,), lambda g: (g * out,))
 
 
+def sin(a: Any) -> Tensor:
+    """z = sin(a).   dz/da = cos(a)."""
+    a = as_tensor(a)
+    return record(xp.sin(a.data), (a,), lambda g: (g * xp.cos(a.data),))
+
+
+def cos(a: Any) -> Tensor:
+    """z = cos(a).   dz/da = -sin(a)."""
+    a = as_tensor(a)
+    return record(xp.cos(a.data), (a,), lambda g: (-g * xp.sin(a.data),))
+
+
 def log(a: Any) -> Tensor:
     """z = ln a.   dz/da = 1/a."""
     a = as_tensor(a)
