@@ -136,7 +136,7 @@ def main(argv: list[str]) -> int:
     if command == "test-minimums":
         return run_minimums_job(rest)
     ensure_environment("test")
-    lint = subprocess.call([str(PYTHON), "-m", "ruff", "check", "glassnet", "tests", "benchmarks", "examples",
+    lint = subprocess.call([str(PYTHON), "-m", "ruff", "check", "glassnet", "tests", "benchmarks", "examples", "docs",
                             "run.py"], cwd=ROOT, env=env)
     if lint != 0:
         print("[run.py] ruff found problems (above); fix them before the tests run", flush=True)

@@ -44,7 +44,10 @@ def explain_model(model: Any) -> ModelExplanation:
         out.notes.append("some weights are shared between layers: the total counts each once")
     out.losses = _loss_entries(model, out)
     optimizer = getattr(model, "optimizer", None)
-    if optimizer is not None:
+    own_rule = getattr(model, "_explain_training", None)  # a model trained by its own rule (Perceptron) states it
+    if own_rule is not None:
+        out.optimizer = own_rule()
+    elif optimizer is not None:
         out.optimizer = optimizer.explain()
         trained = model.trainable_weights
         out.optimizer.notes.append(f"updates {len(trained)} trainable weights, "

@@ -32,6 +32,7 @@ import numpy as np
 from .. import initializers
 from ..callbacks.history import History
 from ..checks import ArgumentTypeError, check_integer, check_number
+from ..explanation import Equation, Explanation
 from ..layers.core import Dense
 from ..layers.tracing import Input
 from ..optimizers import Adam
@@ -166,6 +167,23 @@ class Perceptron(Model):
     def call(self, inputs: Any) -> Any:
         return self.neurons(inputs)
 
+    def _explain_training(self) -> Explanation:
+        # What explain() shows instead of a loss and an optimizer: the rule fit() applies, sample by sample.
+        lr = getattr(self, "learning_rate", None)
+        n_in = self.neurons.kernel.shape[0] if self.neurons.built else "n_in"
+        e = Explanation("perceptron rule", "Rosenblatt (1958)", {"x": (1, n_in), "t": (1, self.units),
+                                                                 "y": (1, self.units), "W": (n_in, self.units)},
+                        inputs=("x", "t"), output="W", titles=("for each sample (x, t)", "update"))
+        e.forward.append(Equation("y = step(x W + b)", r"y = \mathrm{step}(xW + b)"))
+        e.forward.append(Equation("error e = t - y   (0 when right, +1 or -1 when wrong)", "e = t - y"))
+        rate = "lr" if lr is None else f"lr (= {lr:g})"
+        e.backward.append(Equation(f"W <- W + {rate} x^T e", r"W \leftarrow W + \eta\, x^T e", "x^T @ t -> W"))
+        e.backward.append(Equation(f"b <- b + {rate} e", r"b \leftarrow b + \eta\, e"))
+        e.notes.append("not gradient descent: the step has no useful derivative, so the error itself drives the "
+                       "update; it converges exactly when the classes are linearly separable")
+        e.counts_params = False
+        return e
+
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "units": self.units, "input_dim": self.input_dim,
                 "kernel_initializer": initializers.serialize(self.neurons.kernel_initializer),
@@ -220,6 +238,7 @@ class Perceptron(Model):
                             "x, y, epochs, learning_rate and verbose (no batches, optimizer or loss)")
         epochs = int(check_integer(epochs, "epochs", who))
         lr = check_number(learning_rate, "learning_rate", who, low=0, low_open=True)
+        self.learning_rate = lr  # remembered for explain(), which states the rule with its rate
         verbose = check_verbose(verbose, who)
         x, y = self._check_data(x, y)
         if not self.built or not self.weights:

@@ -36,6 +36,32 @@ import matplotlib.pyplot as plt  # noqa: E402  (after the backend choice)
 from matplotlib.figure import Figure  # noqa: E402
 
 
+def _finish_inline_setup() -> None:
+    """In a notebook whose inline backend is chosen but not yet wired to IPython, wire it now.
+
+    With matplotlib 3.7 under IPython 9 the inline backend connects its image formatters and its
+    end-of-cell drawing only after the first cell that draws, so that cell's figure showed up one
+    cell late.  ``enable_matplotlib`` is what ``%matplotlib inline`` runs; it is called only when the
+    inline backend is already the choice and IPython cannot draw figures yet.
+    """
+    if "inline" not in str(matplotlib.get_backend()):
+        return
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "enable_matplotlib"):
+        return
+    try:
+        shell.display_formatter.formatters["image/png"].lookup_by_type(Figure)
+    except KeyError:
+        shell.enable_matplotlib("inline")
+
+
+_finish_inline_setup()
+
+
 def _held_by_inline_pyplot(fig: Figure) -> bool:
     """True if pyplot holds ``fig`` and the backend is IPython's inline one (which draws it at cell end)."""
     if "inline" not in str(matplotlib.get_backend()):
@@ -55,9 +81,35 @@ class PlotFigure(Figure):
         # IPython asks this before drawing the figure by any route.  Letting go of pyplot here means
         # the inline backend's end-of-cell flush skips it; returning None lets IPython's own Figure
         # formatters (png, svg, retina, as the user configured) draw it this one time.
-        if _held_by_inline_pyplot(self):
+        if _held_by_inline_pyplot(self) and _ipython_draws(self):
             plt.close(self)
         return None
+
+
+def _ipython_draws(fig: Figure) -> bool:
+    """True if IPython has an image formatter for figures now, so displaying ``fig`` draws it.
+
+    With matplotlib 3.7 the inline backend registers its formatters only after the first cell that
+    draws; a figure let go of before that would not be drawn at all, so it stays with pyplot and
+    the end-of-cell flush draws it (once, since the value's display drew nothing).
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    for mime in ("image/png", "image/svg+xml", "image/jpeg", "application/pdf"):
+        formatter = shell.display_formatter.formatters.get(mime)
+        if formatter is None or not formatter.enabled:
+            continue
+        try:
+            formatter.lookup(fig)
+            return True
+        except KeyError:
+            continue
+    return False
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] | None = None,

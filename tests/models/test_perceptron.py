@@ -170,3 +170,17 @@ def test_xor_network_refuses_bad_arguments() -> None:
         xor_network(hand_set="yes")
     with pytest.raises(ValueError, match="xor_network: hidden_units must be a positive integer, got 0"):
         xor_network(hand_set=False, hidden_units=0)
+
+
+def test_explain_states_the_rule_fit_applies() -> None:
+    x, y = logic_gates.load_data("and")
+    model = Perceptron(input_dim=2)
+    assert "W <- W + lr x^T e" in str(model.explain())  # before fit: the rate is a symbol
+    history = model.fit(x, y, learning_rate=0.25, verbose=0)
+    text = str(model.explain())
+    assert "W <- W + lr (= 0.25) x^T e" in text and "b <- b + lr (= 0.25) e" in text
+    assert "(2, 1) x (1, 1) -> (2, 1)" in text
+    # The stated rule is what fit did: every recorded update is lr x^T (t - y).
+    for step in history.updates:
+        expected = step.w_before + 0.25 * np.outer(step.x, step.target - step.output)
+        np.testing.assert_allclose(step.w_after, expected.reshape(np.shape(step.w_after)))
