@@ -286,11 +286,26 @@ def any_symbolic(structure: Any) -> bool:
     return False
 
 
-def _dummy(t: Any) -> Any:
+# Lengths that stand in for an unknown axis (a time length or image size given as None): a layer
+# runs on each, and an output axis whose size differs between the two runs is unknown too.
+_PROBE_LENGTHS = (64, 96)  # 32 apart, so five halvings (strides, pooling) still tell them apart
+
+
+def _dummy(t: Any, unknown: int = 1) -> Any:
     if not isinstance(t, SymbolicTensor):
         return t
     owner = f"input '{t.name}'" if getattr(t, "name", None) else "an input"
-    return Tensor(zero_sample(t.shape, t.dtype, owner))
+    shape = t.shape[:1] + tuple(unknown if n is None else n for n in t.shape[1:])
+    return Tensor(zero_sample(shape, t.dtype, owner))
+
+
+def _run_on_zeros(layer: Layer, inputs: Any, args: tuple[Any, ...], kwargs: dict[str, Any], unknown: int) -> Any:
+    dummy_inputs = map_structure(lambda t: _dummy(t, unknown), inputs)
+    dummy_args = map_structure(lambda t: _dummy(t, unknown), args)
+    with np.errstate(all="ignore"):
+        if isinstance(layer, OperationLayer):
+            return layer.fn(dummy_inputs, *dummy_args, **kwargs)
+        return Layer.__call__(layer, dummy_inputs, *dummy_args, training=False, **kwargs)
 
 
 def call_symbolic(layer: Layer, inputs: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -303,25 +318,32 @@ def call_symbolic(layer: Layer, inputs: Any, args: tuple[Any, ...], kwargs: dict
     kwargs = {k: v for k, v in kwargs.items() if k != "training"}
     in_flat = [t for t in flatten((inputs, args)) if isinstance(t, SymbolicTensor)]
     batch = in_flat[0].shape[0] if in_flat else None
-    dummy_inputs = map_structure(_dummy, inputs)
-    dummy_args = map_structure(_dummy, args)
+    unknown_axes = any(n is None for t in in_flat for n in t.shape[1:])
+    had_output_shape = layer._output_shape is not None
+    if unknown_axes and not layer.built and not isinstance(layer, OperationLayer):
+        _build_for_symbolic(layer, inputs)
     try:
-        with np.errstate(all="ignore"):
-            if isinstance(layer, OperationLayer):
-                out = layer.fn(dummy_inputs, *dummy_args, **kwargs)
-            else:
-                out = Layer.__call__(layer, dummy_inputs, *dummy_args, training=False, **kwargs)
+        out = _run_on_zeros(layer, inputs, args, kwargs, _PROBE_LENGTHS[0] if unknown_axes else 1)
+        # With an unknown axis, a second run at another length shows which output axes follow it.
+        other = flatten(_run_on_zeros(layer, inputs, args, kwargs, _PROBE_LENGTHS[1])) if unknown_axes else None
     except ValueError as err:
         shapes = [t.shape for t in in_flat]
         raise ValueError(f"{err}\n(while connecting layer '{layer.name}' to inputs of shape "
                          f"{shapes[0] if len(shapes) == 1 else shapes})") from None
+    others = iter(other or [])
 
     def to_symbolic(t: Any) -> Any:
+        twin = next(others, None)
         if not isinstance(t, Tensor):
             return t
-        return SymbolicTensor((batch,) + tuple(t.shape[1:]), t.dtype)
+        shape = tuple(t.shape[1:])
+        if twin is not None:
+            shape = tuple(None if a != b else a for a, b in zip(shape, twin.shape[1:]))
+        return SymbolicTensor((batch,) + shape, t.dtype)
 
     outputs = map_structure(to_symbolic, out)
+    if unknown_axes and not had_output_shape:
+        layer._output_shape = None  # the probe's lengths are not the layer's: the symbolic shape is set below
     node = Node(layer, (inputs,) + tuple(args), kwargs, outputs)
     for i, t in enumerate(node.outputs):
         if isinstance(t, SymbolicTensor):
@@ -330,6 +352,17 @@ def call_symbolic(layer: Layer, inputs: Any, args: tuple[Any, ...], kwargs: dict
     if layer._output_shape is None:
         layer._output_shape = map_structure(lambda t: t.shape if isinstance(t, SymbolicTensor) else t, outputs)
     return outputs
+
+
+def _build_for_symbolic(layer: Layer, inputs: Any) -> None:
+    """Build ``layer`` for its symbolic input shapes, unknown axes kept as ``None`` (not a probe's length)."""
+    shapes = map_structure(lambda t: (None,) + tuple(t.shape[1:]) if isinstance(t, SymbolicTensor) else t, inputs)
+    try:
+        layer._maybe_build(shapes)
+    except TypeError:
+        # A build that does arithmetic on every axis cannot take None: it builds on the probe's zeros instead.
+        layer.built = False
+        layer._build_shape = None
 
 
 serialization.register_builtin(OperationLayer, "__operation__")
