@@ -1,4 +1,4 @@
-"""Command line: ``glassnet demo mnist [--model mlp|cnn] [--epochs N] [--batch-size B] ...``."""
+"""Command line: ``glassnet demo mnist [--model mlp|cnn] [--epochs N] ...`` and ``glassnet playground [--port N] ...``."""
 
 from __future__ import annotations
 
@@ -26,11 +26,41 @@ def build_parser() -> argparse.ArgumentParser:
                       help="folder for the report: training curves, confusion matrix, ROC curves, misclassified "
                            "digits (PNG) and metrics.json (default: glassnet-report)")
     demo.add_argument("--no-report", action="store_true", help="do not write the report folder")
+    play = sub.add_parser("playground", help="open the browser playground (TF Playground, trained by glassnet)")
+    play.add_argument("--host", default="127.0.0.1",
+                      help="interface to listen on (default 127.0.0.1: this machine only; 0.0.0.0 opens it to the "
+                           "network, so anyone who reaches the port can train models here)")
+    play.add_argument("--port", type=int, default=8000, help="default: 8000")
+    play.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    play.add_argument("--max-layers", type=int, default=None, help="most hidden layers a page may ask for (default 6)")
+    play.add_argument("--max-neurons", type=int, default=None, help="most neurons per hidden layer (default 8)")
     return parser
+
+
+def _playground(args: argparse.Namespace) -> int:
+    """``glassnet playground``: check the limits, then serve until Ctrl-C."""
+    from .playground.config import Limits
+    from .playground.server import run
+
+    changes = {}
+    for name in ("max_layers", "max_neurons"):
+        value = getattr(args, name)
+        if value is not None:
+            if value < 1:
+                print(f"glassnet playground: --{name.replace('_', '-')} must be at least 1", file=sys.stderr)
+                return 2
+            changes[name] = value
+    if not 0 < args.port < 65536:
+        print("glassnet playground: --port must be in 1..65535", file=sys.stderr)
+        return 2
+    run(host=args.host, port=args.port, open_browser=not args.no_browser, limits=Limits(**changes))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "playground":
+        return _playground(args)
     if args.command == "demo":
         from .demo import MODELS, run_mnist_demo
 
