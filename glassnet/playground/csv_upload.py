@@ -6,8 +6,9 @@ rows and ``max_csv_bytes`` bytes.  Two distinct labels make a binary problem (ma
 sorted order), 3..10 integer labels a multi-class one (mapped to 0..K-1 in sorted order), anything
 else numeric is regression.  An error names the line (1 = the header) and the column.
 
-Only the first two feature columns are used (the network's inputs are x1, x2 and their crosses);
-further feature columns are reported in ``ignored`` rather than silently dropped.
+Every other column is a feature (at most ``MAX_FEATURE_COLUMNS``).  With two, the network's inputs
+are x1, x2 and their crosses, as in the playground; with more, the inputs are the columns themselves
+(named by the header) and the page adds the table view (``docs/playground-protocol.md``, *Frame*).
 """
 
 from __future__ import annotations
@@ -26,20 +27,26 @@ from .protocol import ProtocolError
 LABEL_NAMES = ("label", "y", "target")
 MIN_ROWS = 10  # so that any train ratio in [10, 90] leaves points on both sides
 MAX_CLASSES = 10
+MAX_FEATURE_COLUMNS = 16  # the first layer's fan-in; the diagram draws one input row per column
 
 
 @dataclass
 class CsvData:
-    """The points of an upload: ``x`` (n, 2) float64, ``y`` (n,) labels as the session uses them."""
+    """The points of an upload: ``x`` (n, k) float64 (k feature columns), ``y`` (n,) labels as the session uses them."""
 
     x: np.ndarray
     y: np.ndarray
     kind: str                          # "binary", "multiclass" or "regression"
     classes: list[Any]                 # [-1, 1], [0..K-1], or [] for regression
-    columns: list[str]                 # the two feature columns used
+    columns: list[str]                 # the feature columns, in the file's order
     label_column: str
     original_labels: list[Any] = field(default_factory=list)  # the file's label for each class, in order
-    ignored: list[str] = field(default_factory=list)          # feature columns beyond the first two
+    ignored: list[str] = field(default_factory=list)          # always empty: every feature column is used
+
+    @property
+    def raw_columns(self) -> bool:
+        """True when the network's inputs are the columns themselves (more than two features, no crosses)."""
+        return len(self.columns) > 2
 
 
 def _fail(problem: str) -> ProtocolError:
@@ -62,13 +69,14 @@ def _number(text: str, line: int, column: str) -> float:
 
 def _label_kind(labels: np.ndarray, column: str) -> tuple[np.ndarray, str, list[Any], list[Any]]:
     values = np.unique(labels)
+    as_written = [int(v) if float(v).is_integer() and abs(v) < 2**53 else float(v) for v in values]  # 7, not 7.0
     if len(values) < 2:
         raise _fail(f"column {_q(column)}: every label is {values[0]:g}; a dataset needs at least two")
     if len(values) == 2:
-        return np.where(labels == values[1], 1.0, -1.0), "binary", [-1, 1], values.tolist()
+        return np.where(labels == values[1], 1.0, -1.0), "binary", [-1, 1], as_written
     if len(values) <= MAX_CLASSES and np.all(values == np.round(values)):
         return np.searchsorted(values, labels).astype(np.float64), "multiclass", list(range(len(values))), \
-            values.tolist()
+            as_written
     return labels, "regression", [], []
 
 
@@ -112,22 +120,31 @@ def parse_csv(text: str, limits: Any) -> CsvData:
     lowered = [name.lower() for name in header]
     label_index = next((lowered.index(n) for n in LABEL_NAMES if n in lowered), len(header) - 1)
     feature_index = [i for i in range(len(header)) if i != label_index]
+    if len(feature_index) > MAX_FEATURE_COLUMNS:
+        raise _fail(f"line {header_line}: {len(feature_index)} feature columns is over the limit of "
+                    f"{MAX_FEATURE_COLUMNS}")
+    for i, name in enumerate(header):
+        if not name:
+            raise _fail(f"line {header_line}: column {i + 1} has no name")
+        if name in header[:i]:
+            raise _fail(f"line {header_line}: column {_q(name)} is named twice")
     data = rows[1:]
     if len(data) > limits.max_samples:
         raise _fail(f"{len(data)} rows is over the limit of {limits.max_samples}")
     if len(data) < MIN_ROWS:
         raise _fail(f"{len(data)} data rows; at least {MIN_ROWS} are needed")
-    used = feature_index[:2] + [label_index]
-    table = np.empty((len(data), 3))
+    used = feature_index + [label_index]
+    k = len(feature_index)
+    table = np.empty((len(data), k + 1))
     for r, (line, row) in enumerate(data):
         if len(row) != len(header):
             raise _fail(f"line {line}: {len(row)} values, but the header has {len(header)} columns")
         for c, i in enumerate(used):
             table[r, c] = _number(row[i].strip(), line, header[i])
-    y, kind, classes, original = _label_kind(table[:, 2], header[label_index])
-    return CsvData(x=table[:, :2].copy(), y=y, kind=kind, classes=classes,
-                   columns=[header[i] for i in feature_index[:2]], label_column=header[label_index],
-                   original_labels=original, ignored=[header[i] for i in feature_index[2:]])
+    y, kind, classes, original = _label_kind(table[:, k], header[label_index])
+    return CsvData(x=table[:, :k].copy(), y=y, kind=kind, classes=classes,
+                   columns=[header[i] for i in feature_index], label_column=header[label_index],
+                   original_labels=original)
 
 
 def _is_number(text: str) -> bool:

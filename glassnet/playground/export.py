@@ -5,6 +5,11 @@ network, the playground's initialisation, the loss, the loop of one ``fit`` epoc
 the stop condition.  Run with the same number of epochs it gives the session's numbers (to float
 rounding: the session draws its pictures with a float64 NumPy pass, the script evaluates with
 ``model.predict``).
+
+Uploaded points are written into the script (the page's file is not at hand where it runs): the
+CSV caps (``max_samples`` rows, ``max_csv_bytes``) keep that to a few MiB of source at most.  With
+more than two feature columns the script's model takes the columns as they are (``Input((k,))``,
+no ``FeatureCross``), as the session's does.
 """
 
 from __future__ import annotations
@@ -41,21 +46,25 @@ def _array(values: np.ndarray) -> str:
     return f'np.array({np.asarray(values, dtype=np.float64).tolist()!r}, dtype="float32")'
 
 
-def _data_lines(config: dict[str, Any], data_seed: int, data: tuple[np.ndarray, ...] | None) -> list[str]:
+def _data_lines(config: dict[str, Any], data_seed: int, data: tuple[np.ndarray, ...] | None,
+                columns: list[str] | None = None) -> list[str]:
     if data is None:
         return [f"# The playground's {config['dataset']!r} points: noise {config['noise']:g} %, "
                 f"{config['train_ratio']:g} % for training, seed {data_seed}.",
                 f"(x_train, y_train), (x_test, y_test) = playground.load_data({config['dataset']!r}, "
                 f"noise={config['noise']!r}, train_ratio={config['train_ratio']!r}, seed={data_seed}, labels=\"signed\")"]
     x_train, y_train, x_test, y_test = data
-    return ["# The uploaded points, shuffled and split as in the playground.",
-            f"x_train = {_array(x_train)}.reshape(-1, 2)", f"y_train = {_array(y_train)}",
-            f"x_test = {_array(x_test)}.reshape(-1, 2)", f"y_test = {_array(y_test)}"]
+    k = len(columns) if columns else 2
+    head = ["# The uploaded points, shuffled and split as in the playground."]
+    if columns:
+        head.append(f"# Their feature columns: {', '.join(columns)}.")
+    return head + [f"x_train = {_array(x_train)}.reshape(-1, {k})", f"y_train = {_array(y_train)}",
+                   f"x_test = {_array(x_test)}.reshape(-1, {k})", f"y_test = {_array(y_test)}"]
 
 
 def python_script(config: dict[str, Any], weights: list[tuple[np.ndarray, np.ndarray]] | None = None, *,
                   epochs: int = 100, data_seed: int | None = None, n_classes: int | None = None,
-                  data: tuple[np.ndarray, ...] | None = None) -> str:
+                  data: tuple[np.ndarray, ...] | None = None, columns: list[str] | None = None) -> str:
     """A runnable glassnet script that reproduces a playground run.
 
     Parameters
@@ -72,6 +81,8 @@ def python_script(config: dict[str, Any], weights: list[tuple[np.ndarray, np.nda
         2 for the playground's sets (default), K for a multi-class upload, 0 for regression.
     data : (x_train, y_train, x_test, y_test), optional
         The points of an upload, written into the script.
+    columns : list of str, optional
+        An upload's feature columns when there are more than two (the inputs are then the columns).
 
     Returns
     -------
@@ -86,7 +97,8 @@ def python_script(config: dict[str, Any], weights: list[tuple[np.ndarray, np.nda
     reg = {"none": "", "l1": f", kernel_regularizer=regularizers.l1({rate!r})",
            "l2": f", kernel_regularizer=regularizers.l2({rate / 2!r})"}
     penalty = reg[config["regularization"]] if rate > 0 else ""
-    stack = ["    keras.Input((2,)),", f"    layers.FeatureCross({config['features']!r}),"]
+    stack = [f"    keras.Input(({len(columns)},)),  # the columns {', '.join(columns)}"] if columns else \
+        ["    keras.Input((2,)),", f"    layers.FeatureCross({config['features']!r}),"]
     for i, layer in enumerate(config["hidden"]):
         stack.append(f"    layers.Dense({layer['units']}, activation={layer['activation']!r}{penalty}),")
         if layer["dropout"] > 0:
@@ -130,7 +142,7 @@ def python_script(config: dict[str, Any], weights: list[tuple[np.ndarray, np.nda
         "parser.add_argument(\"--json\", action=\"store_true\", help=\"print the final numbers as JSON\")",
         "args = parser.parse_args()",
         "",
-        *_data_lines(config, seed if data_seed is None else data_seed, data),
+        *_data_lines(config, seed if data_seed is None else data_seed, data, columns),
         "",
         *(["# The playground's L2 penalty is rate * w^2 / 2: regularizers.l2(rate / 2)."]
           if penalty and config["regularization"] == "l2" else []),
@@ -175,7 +187,7 @@ def session_script(session: Any) -> str:
     weights = network.read_weights(session.model) if session.edited else None
     epochs = session.epoch if session.epoch and not session.edited else 100
     return python_script(session.config, weights, epochs=epochs, data_seed=session.data_seed,
-                         n_classes=session.data.n_classes, data=data)
+                         n_classes=session.data.n_classes, data=data, columns=session.data.columns)
 
 
 def keras_file(session: Any) -> bytes:

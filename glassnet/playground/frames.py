@@ -3,6 +3,11 @@
 Everything comes from one NumPy forward pass (:func:`network.forward`) of the 100 x 100 grid and the
 train and test points stacked together.  Thumbnails are the playground's: the 100 x 100 map of each
 neuron averaged over 10 x 10 blocks (its ``reduceMatrix``), not a separate 10 x 10 grid.
+
+An upload with k > 2 feature columns has no picture of its whole input space: the grid is then a
+2-D *slice*, the first two columns over [-6, 6]^2 with every other column held at its training
+mean (:func:`held_means`); the input thumbnails of the held columns are flat (0, grey), and the frame
+adds a ``table`` of the first :data:`TABLE_ROWS` test points with their label and prediction.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from .protocol import encode_grid
 DENSITY = 100      # the heatmap's points per side (the playground's DENSITY)
 THUMBNAIL = 10     # thumbnails are DENSITY / THUMBNAIL block averages
 DOMAIN = 6.0
+TABLE_ROWS = 200   # the table view's test points (the first ones of the test split)
 
 
 def _grid_points() -> np.ndarray:
@@ -39,6 +45,8 @@ class Data:
     x_test: np.ndarray
     y_test: np.ndarray
     classes: list[Any] = field(default_factory=list)  # empty for regression
+    columns: list[str] | None = None  # an upload's k > 2 feature columns: the inputs are these, not crosses
+    label_names: list[Any] = field(default_factory=list)  # the file's label of each class (the table shows these)
 
     @property
     def n_classes(self) -> int:
@@ -134,13 +142,54 @@ class Inputs:
     features: np.ndarray              # (grid + train + test, n_features), float64
     feature_maps: np.ndarray          # the grid's features, each divided by its largest |value| there
     feature_thumbnails: list[dict[str, Any]]
+    table: dict[str, Any] | None = None  # the table view's fixed part (columns, x, label); None for 2 features
+
+
+def held_means(data: Data) -> list[float]:
+    """The training means of columns 3..k, at which the heatmap's slice holds them ([] for two features)."""
+    if not data.columns or len(data.x_train) == 0:
+        return [0.0] * (len(data.columns) - 2) if data.columns else []
+    return [float(v) for v in np.asarray(data.x_train[:, 2:], np.float64).mean(axis=0)]
+
+
+def _label_of(data: Data, index: np.ndarray) -> list[Any]:
+    names = data.label_names if len(data.label_names) == data.n_classes else data.classes
+    return [names[i] for i in index]
 
 
 def prepare(config: dict[str, Any], data: Data) -> Inputs:
-    """The :class:`Inputs` of ``data`` under ``config``'s features."""
-    features = network.input_features(np.concatenate([GRID, data.x_train, data.x_test]), config)
+    """The :class:`Inputs` of ``data`` under ``config``'s features (or its columns, see :class:`Data`)."""
+    grid = GRID
+    if data.columns:
+        held = np.asarray(held_means(data), np.float64)
+        grid = np.column_stack([GRID, np.broadcast_to(held, (len(GRID), len(held)))])
+    features = network.input_features(np.concatenate([grid, data.x_train, data.x_test]), config, data.columns)
     maps = _feature_scale(features[:len(GRID)])
-    return Inputs(features, maps, _thumbnails(maps))
+    table = None
+    if data.columns:
+        maps[:, 2:] = 0.0  # held constant over the slice: nothing to picture
+        n = min(TABLE_ROWS, len(data.x_test))
+        y = data.y_test[:n]
+        label = _label_of(data, true_class(y, "softmax" if data.n_classes > 2 else "tanh")) if data.classes \
+            else [float(str(v)) for v in np.asarray(y, np.float32)]
+        table = {"columns": list(data.columns), "x": _json_list(data.x_test[:n]), "label": label,
+                 "n_test": len(data.x_test)}
+    return Inputs(features, maps, _thumbnails(maps), table)
+
+
+def _table(inputs: Inputs, test_out: np.ndarray, data: Data, head: str) -> dict[str, Any]:
+    """The ``frame.table``: the fixed part from :func:`prepare` plus this network's predictions."""
+    fixed = inputs.table
+    assert fixed is not None
+    n = len(fixed["label"])
+    out = test_out[:n]
+    if head == "linear":
+        prediction = [_number(float(v)) for v in out[:, 0]]
+        error = [None if p is None else p - t for p, t in zip(prediction, fixed["label"])]
+        return {**fixed, "prediction": prediction, "correct": None, "error": error}
+    pred = predicted_class(out, head)
+    correct = (pred == true_class(data.y_test[:n], head)).tolist()
+    return {**fixed, "prediction": _label_of(data, pred), "correct": correct, "error": None}
 
 
 def compute_frame(config: dict[str, Any], weights: list[tuple[np.ndarray, np.ndarray]], head: str, data: Data,
@@ -179,4 +228,5 @@ def compute_frame(config: dict[str, Any], weights: list[tuple[np.ndarray, np.nda
         "weights": [_json_list(kernel) for kernel, _ in weights],
         "biases": [_json_list(bias) for _, bias in weights],
         "nan": nan,
+        "table": None if inputs.table is None else _table(inputs, test_out, data, head),
     }

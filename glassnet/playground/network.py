@@ -60,16 +60,22 @@ def dropout_seed(seed: int, layer: int) -> int:
     return (seed * 7919 + layer + 1) % (2**32)
 
 
-def initial_weights(config: dict[str, Any], n_outputs: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+def n_inputs(config: dict[str, Any], columns: list[str] | None = None) -> int:
+    """The network's fan-in: the selected features, or the CSV's columns when they are the inputs."""
+    return len(columns) if columns else len(config["features"])
+
+
+def initial_weights(config: dict[str, Any], n_outputs: int, seed: int,
+                    columns: list[str] | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
     """The playground's initialisation: kernels U(-0.5, 0.5) from ``default_rng(seed)`` layer by layer, biases 0.1."""
     rng = np.random.default_rng(seed)
-    sizes = [len(config["features"])] + [layer["units"] for layer in config["hidden"]] + [n_outputs]
+    sizes = [n_inputs(config, columns)] + [layer["units"] for layer in config["hidden"]] + [n_outputs]
     dtype = backend.floatx()
     return [(rng.uniform(-INIT_RANGE, INIT_RANGE, (a, b)).astype(dtype), np.full(b, INIT_BIAS, dtype))
             for a, b in zip(sizes[:-1], sizes[1:])]
 
 
-def build_model(config: dict[str, Any], n_classes: int, seed: int) -> Any:
+def build_model(config: dict[str, Any], n_classes: int, seed: int, columns: list[str] | None = None) -> Any:
     """A compiled glassnet Sequential for ``config`` with the playground's initial weights from ``seed``.
 
     Parameters
@@ -80,11 +86,15 @@ def build_model(config: dict[str, Any], n_classes: int, seed: int) -> Any:
         2 for the playground's sets, K for a multi-class upload, 0 for regression.
     seed : int
         Seeds the initial weights and every Dropout's mask sequence.
+    columns : list of str, optional
+        An upload's feature columns when there are more than two: the inputs are then those columns
+        (``Input((k,))``, no ``FeatureCross``) and ``config["features"]`` is not used.
     """
     head = head_of(config, n_classes)
     rate = config["regularization_rate"]
     penalty = {"none": None, "l1": lambda: regularizers.l1(rate), "l2": lambda: regularizers.l2(rate / 2)}
-    stack: list[Any] = [layers.Input((2,)), layers.FeatureCross(config["features"])]
+    stack: list[Any] = [layers.Input((len(columns),))] if columns else \
+        [layers.Input((2,)), layers.FeatureCross(config["features"])]
     for i, layer in enumerate(config["hidden"]):
         make = penalty[config["regularization"]]
         stack.append(layers.Dense(layer["units"], activation=layer["activation"],
@@ -95,7 +105,7 @@ def build_model(config: dict[str, Any], n_classes: int, seed: int) -> Any:
     make = penalty[config["regularization"]]
     stack.append(layers.Dense(n_out, activation=head, kernel_regularizer=make() if make and rate > 0 else None))
     model = Sequential(stack)
-    for layer, (kernel, bias) in zip(dense_layers(model), initial_weights(config, n_out, seed)):
+    for layer, (kernel, bias) in zip(dense_layers(model), initial_weights(config, n_out, seed, columns)):
         layer.set_weights([kernel, bias])
     lr = config["learning_rate"]
     optimizer = {"sgd": lambda: optimizers.SGD(lr), "momentum": lambda: optimizers.SGD(lr, momentum=0.9),
@@ -132,8 +142,13 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def input_features(points: np.ndarray, config: dict[str, Any]) -> np.ndarray:
-    """The network's inputs for ``points`` (n, 2): the selected features, float64 (FeatureCross's formulas)."""
+def input_features(points: np.ndarray, config: dict[str, Any], columns: list[str] | None = None) -> np.ndarray:
+    """The network's inputs for ``points`` (n, 2): the selected features, float64 (FeatureCross's formulas).
+
+    With ``columns`` (an upload of more than two feature columns) the points (n, k) are the inputs as they are.
+    """
+    if columns:
+        return np.asarray(points, np.float64)
     return pg_data.features(np.asarray(points, np.float64), config["features"])
 
 

@@ -26,7 +26,7 @@ from .. import backend
 from ..datasets import playground as pg_data
 from . import csv_upload, export, network
 from .config import DEFAULT_CONFIG, MAX_SEED, Limits, validate_config
-from .frames import Data, compute_frame, prepare
+from .frames import Data, compute_frame, held_means, prepare
 from .protocol import MESSAGE_FIELDS, ProtocolError, check_message, error_frame, parse_message
 
 
@@ -73,7 +73,9 @@ class Session:
             if self.upload is None:  # validate_config allows "upload" only after an upload; say so if not
                 raise ProtocolError("config.dataset: 'upload' needs an upload_csv message with the file first")
             x_train, y_train, x_test, y_test = csv_upload.split(self.upload, config["train_ratio"], data_seed)
-            classes = self.upload.classes
+            u = self.upload
+            return Data(x_train.astype(dtype), y_train.astype(dtype), x_test.astype(dtype), y_test.astype(dtype),
+                        list(u.classes), list(u.columns) if u.raw_columns else None, list(u.original_labels))
         else:
             (x_train, y_train), (x_test, y_test) = pg_data.load_data(
                 config["dataset"], noise=config["noise"], train_ratio=config["train_ratio"], seed=data_seed,
@@ -86,7 +88,7 @@ class Session:
         """New data (unless ``keep_data``) and a new network at epoch 0; assigns only once all is built."""
         data = self.data if keep_data else self._load(config, data_seed)
         head = network.head_of(config, data.n_classes)
-        model = network.build_model(config, data.n_classes, config["seed"])
+        model = network.build_model(config, data.n_classes, config["seed"], data.columns)
         inputs = prepare(config, data)
         self.config, self.data, self.data_seed, self.head, self.model = config, data, data_seed, head, model
         self._inputs = inputs
@@ -171,7 +173,7 @@ class Session:
 
     def _on_focus(self, msg: dict[str, Any]) -> list[dict[str, Any]]:
         layer, neuron = msg["layer"], msg["neuron"]
-        sizes = [len(self.config["features"])] + [h["units"] for h in self.config["hidden"]] + [self.data.n_classes
+        sizes = [network.n_inputs(self.config, self.data.columns)] + [h["units"] for h in self.config["hidden"]] + [self.data.n_classes
                                                                                             if self.head == "softmax"
                                                                                             else 1]
         if layer + 1 >= len(sizes):
@@ -246,13 +248,21 @@ class Session:
         """The ``state`` frame: config, limits, features, the points and the classes."""
         d = self.data
 
-        def points(x: np.ndarray, y: np.ndarray) -> list[list[float]]:
-            return np.column_stack([x.astype(np.float64), y.astype(np.float64)]).tolist()
+        def points(x: np.ndarray, y: np.ndarray) -> list[list[float]]:  # the first two columns and the label
+            return np.column_stack([x[:, :2].astype(np.float64), y.astype(np.float64)]).tolist()
 
         state = {"type": "state", "config": copy.deepcopy(self.config), "limits": self.limits.public(),
-                 "features": list(self.config["features"]), "n_train": len(d.x_train), "n_test": len(d.x_test),
+                 "features": list(d.columns) if d.columns else list(self.config["features"]),
+                 "crosses": d.columns is None, "n_train": len(d.x_train), "n_test": len(d.x_test),
                  "classes": list(d.classes), "points": {"train": points(d.x_train, d.y_train),
-                                                        "test": points(d.x_test, d.y_test)}}
+                                                        "test": points(d.x_test, d.y_test)},
+                 "slice": None}
+        if d.columns:
+            means = held_means(d)
+            state["slice"] = {"axes": d.columns[:2], "held": dict(zip(d.columns[2:], means)),
+                              "note": f"the map shows {d.columns[0]} and {d.columns[1]}; "
+                                      + ", ".join(f"{c} is held at its training mean {m:.3g}"
+                                                  for c, m in zip(d.columns[2:], means))}
         if self.config["dataset"] == "upload" and self.upload is not None:
             u = self.upload
             state["upload"] = {"name": self.upload_name, "kind": u.kind, "columns": u.columns,

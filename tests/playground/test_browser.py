@@ -18,6 +18,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -144,6 +145,21 @@ def test_the_course_exercise_in_guided_mode(page):
     assert len(set(titles)) == 5
 
 
+def test_two_edits_before_the_server_answers_both_arrive(page):
+    # Both changes are dispatched in one task, so the second is sent before the first one's answer can
+    # arrive: the page must build the second on the first (it once built it on the server's older copy,
+    # silently undoing the first; seen in CI under load).
+    _open(page)
+    page.evaluate("""() => {
+      for (const [id, value] of [["layer-activation-1", "relu"], ["layer-dropout-1", "0.2"]]) {
+        const select = document.querySelector(`[data-testid="${id}"]`);
+        select.value = value;
+        select.dispatchEvent(new Event("change"));
+      }
+    }""")
+    _wait_config(page, "c.hidden[1].activation === 'relu' && c.hidden[1].dropout === 0.2")
+
+
 def test_controls_send_the_config_and_the_network_is_editable(page):
     _open(page)
     page.select_option("#learning-rate", "0.1")
@@ -251,6 +267,42 @@ def test_upload_a_csv(page):
     assert page.locator("#confusion tr").count() == 4
     assert page.is_visible('[data-testid="neuron-output-2"]')  # one output neuron per class
     assert "3 classes" in page.text_content("#csv-info")
+
+
+def test_upload_four_columns_shows_the_table_view(page):
+    _open(page, "#seed=3")  # weights and split from seed 3: this rule is learned in ~20 epochs
+    assert page.is_hidden("#table-view") and page.is_enabled('[data-testid="feature-x1sq"]')
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-3, 3, (300, 4))
+    rows = ["sepal,petal,width,depth,label"] + [",".join(f"{v:.3f}" for v in r) + f",{int(r[2] * r[3] > 0)}" for r in x]
+    page.set_input_files("#csv-file", files=[{"name": "four.csv", "mimeType": "text/csv",
+                                              "buffer": "\n".join(rows).encode()}])
+    _wait_config(page, "c.dataset === 'upload'")
+    page.wait_for_function("window.playground.frame && window.playground.frame.table")
+    page.wait_for_selector("#table-view:not([hidden])")
+    assert [page.text_content(f'[data-testid="column-{i}"] .feature-label') for i in range(4)] == \
+        ["sepal", "petal", "width", "depth"]
+    assert page.is_disabled('[data-testid="feature-x1sq"]')
+    assert "need two columns" in page.text_content('[data-testid="crosses-note"]')
+    assert "held at its training mean" in page.text_content("#slice-note")
+    headers = page.locator("#data-table th").all_text_contents()
+    assert headers == ["sepal", "petal", "width", "depth", "label", "prediction"]
+    assert page.locator("#data-table tbody tr").count() == 150
+    page.select_option("#learning-rate", "0.3")
+    page.select_option("#optimizer", "adam")
+    _wait_config(page, "c.optimizer === 'adam'")
+    page.click("#play-pause")
+    page.wait_for_function("window.playground.frame.epoch >= 30 && window.playground.frame.test_accuracy > 0.85",
+                           timeout=20000)
+    page.click("#play-pause")
+    page.wait_for_function("!window.playground.frame.playing")
+    page.wait_for_timeout(200)
+    frame = _frame(page)
+    wrong = sum(not c for c in frame["table"]["correct"])
+    assert page.locator("#data-table tbody tr.wrong").count() == wrong
+    assert page.locator("#data-table tbody tr.right").count() == 150 - wrong
+    assert len(page.locator("#links path").all()) == 4 * 4 + 4 * 2 + 2  # the four columns are linked
+    _shot(page, "table")
 
 
 def test_draw_a_digit(page):

@@ -34,11 +34,11 @@ def test_a_few_integer_labels_are_classes_and_the_rest_is_regression():
     assert parse_csv(_csv(np.arange(40) % 11), LIMITS).kind == "regression"  # 11 classes: too many
 
 
-def test_the_label_column_is_found_by_name_and_extra_features_are_reported():
+def test_the_label_column_is_found_by_name_and_every_other_column_is_a_feature():
     text = "target,a,b,c\n" + "\n".join(f"{i % 2},{x},{y},5" for i, (x, y) in enumerate(POINTS))
     data = parse_csv(text, LIMITS)
-    assert data.label_column == "target" and data.columns == ["a", "b"] and data.ignored == ["c"]
-    assert np.allclose(data.x, POINTS)
+    assert data.label_column == "target" and data.columns == ["a", "b", "c"] and data.ignored == []
+    assert data.raw_columns and np.allclose(data.x[:, :2], POINTS) and np.all(data.x[:, 2] == 5)
 
 
 @pytest.mark.parametrize("text, message", [

@@ -42,12 +42,17 @@ export class NetworkView {
     window.addEventListener("resize", () => this.layoutLinks());
   }
 
-  /** Builds the diagram when the network's shape changed (a state), keeping it when only values did. */
-  setConfig(config, limits, classes = []) {
+  /**
+   * Builds the diagram when the network's shape changed (a state), keeping it when only values did.
+   * `columns`: an upload's feature columns when there are more than two (the inputs are then the columns, and
+   * the crosses are shown disabled), else null.
+   */
+  setConfig(config, limits, classes = [], columns = null) {
     this.config = config;
     this.limits = limits;
     this.classes = classes.length > 2 ? classes : null;  // a softmax output has one neuron per class
-    const key = JSON.stringify([config.features, config.hidden, config.activation, this.classes]);
+    this.columns = columns && columns.length > 2 ? columns : null;
+    const key = JSON.stringify([config.features, config.hidden, config.activation, this.classes, this.columns]);
     if (key === this.shapeKey) return;
     this.shapeKey = key;
     this.build();
@@ -64,7 +69,8 @@ export class NetworkView {
     const inputs = el("div", { class: "layer inputs" });
     inputs.appendChild(el("div", { class: "layer-title" }, "Inputs"));
     const inputThumbs = [];
-    for (const name of FEATURES) {
+    if (this.columns) this.buildColumns(inputs, inputThumbs);
+    else for (const name of FEATURES) {
       const on = config.features.includes(name);
       const row = el("div", { class: `feature ${on ? "on" : "off"}`, "data-feature": name,
         "data-testid": `feature-${FEATURE_IDS[name]}`, "data-hide": FEATURE_KEYS[name], title: `${name}: click to ${on ? "remove" : "add"}` });
@@ -156,6 +162,31 @@ export class NetworkView {
     document.getElementById("layer-count").textContent = String(L);
     this.buildLinks();
     requestAnimationFrame(() => this.layoutLinks());
+  }
+
+  /** The inputs of an upload with more than two feature columns: one row per column, the crosses disabled. */
+  buildColumns(inputs, inputThumbs) {
+    this.columns.forEach((name, index) => {
+      const row = el("div", { class: "feature on column", "data-testid": `column-${index}`,
+        title: `${name}: column ${index + 1} of your CSV${index > 1 ? " (held at its mean on the map)" : ""}` });
+      const label = el("span", { class: "feature-label" });
+      label.textContent = name;
+      row.appendChild(label);
+      const canvas = el("canvas", { class: "thumb", width: 30, height: 30 });
+      row.appendChild(canvas);
+      canvas.addEventListener("mouseenter", () => this.hooks.focus(-1, index));
+      canvas.addEventListener("mouseleave", () => this.hooks.focus(-1, null));
+      inputThumbs[index] = canvas;
+      inputs.appendChild(row);
+    });
+    const off = el("div", { class: "crosses-off", "data-testid": "crosses-off" });
+    for (const name of FEATURES) {
+      off.appendChild(el("button", { class: "cross-chip", disabled: "", "data-testid": `feature-${FEATURE_IDS[name]}`,
+        title: "Feature crosses need two columns" }, FEATURE_LABELS[name]));
+    }
+    off.appendChild(el("div", { class: "note", "data-testid": "crosses-note" },
+      `Feature crosses need two columns; this file has ${this.columns.length}, so the network takes them as they are.`));
+    inputs.appendChild(off);
   }
 
   changeUnits(li, delta) {

@@ -4,7 +4,7 @@
 import { DigitView } from "./digit.js";
 import { Guide } from "./guide.js";
 import { FEATURE_KEYS, NetworkView } from "./network.js";
-import { drawGrid, drawPoints, epochText, fmt, LossChart } from "./view.js";
+import { colour, drawGrid, drawPoints, epochText, fmt, LossChart } from "./view.js";
 
 const LEARNING_RATES = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 const REG_RATES = [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
@@ -73,13 +73,22 @@ function send(message) {
   if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
 }
 
+// Config edits the server has not answered yet, oldest first.  Each edit is applied to the local config
+// at once, so a second quick edit (two selects changed in a row) builds on the first instead of on the
+// server's older copy, which would silently undo the first.  A `state` or an error answers the oldest.
+const unanswered = [];
+
 function change(partial) {
+  unanswered.push(partial);
+  if (config) Object.assign(config, structuredClone(partial));
   send({ type: "config", config: partial });
 }
 
 function receive(message) {
   switch (message.type) {
-    case "state": return onState(message);
+    case "state":
+      unanswered.shift();
+      return onState(message);
     case "frame":
       stats.framesReceived++;
       stats.frame = message;
@@ -95,6 +104,7 @@ function receive(message) {
 
 function onError(message) {
   stats.errors.push(message);
+  if (message.in_reply_to === "config") unanswered.shift();
   if (message.in_reply_to === "upload_csv") {
     $("csv-error").textContent = message.message;
     $("csv-error").hidden = false;
@@ -114,9 +124,10 @@ function onState(message) {
   firstConfig = false;
   state = message;
   stats.state = message;
-  config = message.config;
+  config = structuredClone(message.config);  // a copy: unanswered edits are applied to it, not to the state
+  for (const partial of unanswered) Object.assign(config, structuredClone(partial));  // still on their way
   limits = { ...limits, ...message.limits };
-  network.setConfig(config, limits, message.classes || []);
+  network.setConfig(config, limits, message.classes || [], message.crosses === false ? message.features : null);
   // The -1..+1 legend says nothing about several classes (their colours are the points').
   document.querySelector(".legend").hidden = (message.classes || []).length > 2;
   chart.clear();
@@ -128,6 +139,11 @@ function onState(message) {
     $("csv-info").textContent = `${message.n_train} training and ${message.n_test} test points` +
       (message.classes && message.classes.length > 2 ? `, ${message.classes.length} classes` : "");
   } else $("csv-info").textContent = "";
+  const slice = message.slice || null;
+  $("slice-note").hidden = !slice;
+  $("slice-note").textContent = slice ? `A slice: ${slice.note}.` : "";
+  $("table-view").hidden = !slice;
+  tableKey = "";
   applyHide();
 }
 
@@ -183,6 +199,7 @@ function drawFrame(frame) {
   $("train-accuracy").textContent = pct(frame.train_accuracy);
   $("test-accuracy").textContent = pct(frame.test_accuracy);
   showRegressionMeasures(frame);
+  drawTable(frame.table);
   drawConfusion(frame.confusion);
   $("stopped").textContent = frame.stopped || "";
   if (frame.epoch === 0) chart.clear();
@@ -208,6 +225,46 @@ function showRegressionMeasures(frame) {
   $("test-rmse").textContent = fmt(rmse(frame.test_loss));
   $("train-r2").textContent = fmt(r2(frame.train_loss, state.points.train));
   $("test-r2").textContent = fmt(r2(frame.test_loss, state.points.test));
+}
+
+// The table view (uploads with more than two feature columns): built once per data, predictions updated per frame.
+let tableKey = "";
+let tableCells = [];
+function drawTable(table) {
+  if (!table) return;
+  const key = JSON.stringify([table.columns, table.n_test, table.label.length, state?.n_train]);
+  const regression = table.error !== null;
+  const show = (v) => (regression ? fmt(v) : String(v));  // classes as the file writes them (0, 1, 7...)
+  if (key !== tableKey) {
+    tableKey = key;
+    const head = $("data-table").createTHead();
+    head.innerHTML = "";
+    const hr = head.insertRow();
+    for (const name of [...table.columns, state?.upload?.label_column || "label", "prediction",
+      ...(regression ? ["error"] : [])]) {
+      const th = document.createElement("th");
+      th.textContent = name;
+      hr.appendChild(th);
+    }
+    const body = $("data-table").tBodies[0] || $("data-table").createTBody();
+    body.innerHTML = "";
+    tableCells = table.x.map((row, i) => {
+      const tr = body.insertRow();
+      for (const v of row) tr.insertCell().textContent = fmt(v);
+      tr.insertCell().textContent = show(table.label[i]);
+      const pred = tr.insertCell();
+      const error = regression ? tr.insertCell() : null;
+      return [tr, pred, error];
+    });
+    $("table-count").textContent = `${table.label.length} of ${table.n_test} test points`;
+  }
+  tableCells.forEach(([tr, pred, error], i) => {
+    pred.textContent = show(table.prediction[i]);
+    if (regression) {
+      error.textContent = fmt(table.error[i]);
+      error.style.background = colour(table.error[i] === null ? 0 : -Math.min(1, Math.abs(table.error[i])));
+    } else tr.className = table.correct[i] ? "right" : "wrong";
+  });
 }
 
 function drawConfusion(matrix) {
