@@ -20,7 +20,7 @@ from .protocol import ProtocolError
 PLAYGROUND_DATASETS = ("circle", "xor", "gauss", "spiral")
 REGRESSION_DATASETS = ("plane", "multi_gauss")
 DATASETS = PLAYGROUND_DATASETS + REGRESSION_DATASETS + ("upload",)
-FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
+FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)", "cos(x1)", "cos(x2)")
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
 OPTIMIZERS = ("sgd", "momentum", "adam")
 REGULARIZATIONS = ("none", "l1", "l2")
@@ -53,6 +53,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "hidden": [{"units": 4, "activation": "tanh", "dropout": 0.0}, {"units": 2, "activation": "tanh", "dropout": 0.0}],
     "activation": "tanh", "learning_rate": 0.03, "optimizer": "sgd", "regularization": "none",
     "regularization_rate": 0.0, "loss": "mse", "stop_test_loss": None, "discretize": False, "show_test_data": False,
+    "init_zero": False, "collect_stats": False,
 }
 """TensorFlow Playground's defaults (its seed is random; ours is 0 unless the session draws one)."""
 
@@ -197,6 +198,8 @@ def validate_config(partial: dict[str, Any], current: dict[str, Any], limits: Li
         out["stop_test_loss"] = _number(out["stop_test_loss"], "stop_test_loss", 0, 1e6, low_open=True)
     out["discretize"] = _boolean(out["discretize"], "discretize")
     out["show_test_data"] = _boolean(out["show_test_data"], "show_test_data")
+    out["init_zero"] = _boolean(out["init_zero"], "init_zero")
+    out["collect_stats"] = _boolean(out["collect_stats"], "collect_stats")
     _reconcile_problem(partial, current, out)
     if out["problem"] == "regression" and out["loss"] == "crossentropy":
         raise _fail("loss", "'crossentropy' needs a classification problem; use 'mse' for regression")
@@ -206,12 +209,13 @@ def validate_config(partial: dict[str, Any], current: dict[str, Any], limits: Li
 # -- the URL hash ------------------------------------------------------------------------------
 # TensorFlow Playground's keys (state.ts) for the fields it has; its input names for the features.
 _FEATURE_KEYS = {"x1": "x", "x2": "y", "x1^2": "xSquared", "x2^2": "ySquared", "x1*x2": "xTimesY",
-                 "sin(x1)": "sinX", "sin(x2)": "sinY"}
+                 "sin(x1)": "sinX", "sin(x2)": "sinY", "cos(x1)": "cosX", "cos(x2)": "cosY"}
 _TF_DATASETS = {"plane": "reg-plane", "multi_gauss": "reg-gauss"}
 _SCALARS = {"batchSize": "batch_size", "learningRate": "learning_rate", "regularizationRate": "regularization_rate",
             "noise": "noise", "percTrainData": "train_ratio", "activation": "activation", "problem": "problem",
             "optimizer": "optimizer", "loss": "loss", "regularization": "regularization"}
-_BOOLEANS = {"showTestData": "show_test_data", "discretize": "discretize"}
+_BOOLEANS = {"showTestData": "show_test_data", "discretize": "discretize", "initZero": "init_zero",
+             "collectStats": "collect_stats"}
 
 
 def _fmt(value: Any) -> str:
@@ -263,8 +267,9 @@ def _url_list(text: str) -> list[str]:
 def from_url_hash(text: str, limits: Limits) -> dict[str, Any]:
     """Read a config back from a URL hash (with or without ``#``); missing keys take the defaults.
 
-    Keys the playground has but glassnet does not use (``cosX``, ``hideText``, ``collectStats``...)
-    are ignored.  A playground seed such as ``0.59704`` becomes the integer 59704.
+    ``initZero``, ``cosX``/``cosY`` and ``collectStats`` are read (the last is only kept: TF Playground
+    uses it for analytics, glassnet for nothing).  Keys of the page alone (``hideText``, ``*_hide``,
+    ``tutorial``) are ignored here.  A playground seed such as ``0.59704`` becomes the integer 59704.
 
     Raises
     ------

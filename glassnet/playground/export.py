@@ -14,13 +14,14 @@ no ``FeatureCross``), as the session's does.
 
 from __future__ import annotations
 
+import inspect
 import os
 import tempfile
 from typing import Any
 
 import numpy as np
 
-from . import network
+from . import network, training
 
 _OPTIMIZER = {"sgd": "optimizers.SGD(learning_rate={lr!r})",
               "momentum": "optimizers.SGD(learning_rate={lr!r}, momentum=0.9)",
@@ -64,7 +65,8 @@ def _data_lines(config: dict[str, Any], data_seed: int, data: tuple[np.ndarray, 
 
 def python_script(config: dict[str, Any], weights: list[tuple[np.ndarray, np.ndarray]] | None = None, *,
                   epochs: int = 100, data_seed: int | None = None, n_classes: int | None = None,
-                  data: tuple[np.ndarray, ...] | None = None, columns: list[str] | None = None) -> str:
+                  data: tuple[np.ndarray, ...] | None = None, columns: list[str] | None = None,
+                  carry: np.ndarray | None = None, dead: list[np.ndarray] | None = None) -> str:
     """A runnable glassnet script that reproduces a playground run.
 
     Parameters
@@ -83,6 +85,10 @@ def python_script(config: dict[str, Any], weights: list[tuple[np.ndarray, np.nda
         The points of an upload, written into the script.
     columns : list of str, optional
         An upload's feature columns when there are more than two (the inputs are then the columns).
+    carry : array of int, optional
+        With ``weights``: the training points whose update waits for the next epoch.
+    dead : list of bool arrays, optional
+        With ``weights``: the weights L1 has frozen (per Dense layer).
 
     Returns
     -------
@@ -105,7 +111,12 @@ def python_script(config: dict[str, Any], weights: list[tuple[np.ndarray, np.nda
             stack.append(f"    layers.Dropout({layer['dropout']!r}, seed={network.dropout_seed(seed, i)}),")
     n_out = n_classes if head == "softmax" else 1
     stack.append(f"    layers.Dense({n_out}, activation={head!r}{penalty}),  # the output")
-    if weights is None:
+    if weights is None and config.get("init_zero"):
+        init = ["# initZero: every weight and bias starts at 0.",
+                "for layer in dense:",
+                "    layer.set_weights([np.zeros(layer.kernel.shape, dtype=\"float32\"), "
+                "np.zeros(layer.bias.shape, dtype=\"float32\")])"]
+    elif weights is None:
         init = ["# The playground's initialisation: kernels ~ U(-0.5, 0.5) drawn layer by layer, biases 0.1.",
                 f"rng = np.random.default_rng({seed})",
                 "for layer in dense:",
@@ -119,13 +130,26 @@ def python_script(config: dict[str, Any], weights: list[tuple[np.ndarray, np.nda
                 "]",
                 "for layer, (kernel, bias) in zip(dense, WEIGHTS):",
                 "    layer.set_weights([np.array(kernel, dtype=\"float32\"), np.array(bias, dtype=\"float32\")])"]
+    l1 = config["regularization"] == "l1" and rate > 0
+    if l1:
+        freeze = [f"freeze = L1Freeze(dense, {config['learning_rate']!r}, {rate!r}, "
+                  f"plain_sgd={config['optimizer'] == 'sgd'})"]
+        if weights is not None and dead is not None:  # the weights L1 had frozen when exported
+            freeze += [f"freeze.dead[{i}][{tuple(ix)!r}] = True"
+                       for i, m in enumerate(dead) for ix in np.argwhere(m).tolist()]
+        freeze.append("callbacks = [freeze]")
+    else:
+        freeze = ["callbacks = None"]
+    waiting = [] if carry is None or weights is None else [int(i) for i in carry]
     lines = [
         '"""A glassnet playground run, exported from the browser.',
         "",
         "    python playground.py [--epochs N] [--json]",
         "",
         "One epoch is one pass over the training points in a fixed order (no shuffling), as in",
-        "TensorFlow Playground; the loss printed is the one the page shows.",
+        "TensorFlow Playground: the last partial batch of an epoch joins the next epoch's first batch",
+        "(train_epoch below); with L1, a weight whose L1 step crosses zero is set to 0 and frozen",
+        "(L1Freeze below; Keras' L1 never freezes).  The loss printed is the one the page shows.",
         '"""',
         "",
         "import argparse",
@@ -135,6 +159,7 @@ def python_script(config: dict[str, Any], weights: list[tuple[np.ndarray, np.nda
         "",
         "import glassnet as keras",
         "from glassnet import layers, optimizers, regularizers  # noqa: F401 (regularizers: when used)",
+        "from glassnet.callbacks import Callback  # noqa: F401 (L1Freeze: when L1 is used)",
         "from glassnet.datasets import playground  # noqa: F401 (when the data are the playground's)",
         "",
         "parser = argparse.ArgumentParser()",
@@ -156,6 +181,14 @@ def python_script(config: dict[str, Any], weights: list[tuple[np.ndarray, np.nda
         f"y_fit = {_LABELS[head]}",
         "",
         "",
+        *inspect.getsource(training.train_epoch).splitlines(),
+        "",
+        "",
+        *(inspect.getsource(training.L1Freeze).splitlines() + ["", ""] if l1 else []),
+        *freeze,
+        f"carry = np.array({waiting!r}, dtype=np.int64)  # training points whose update waits for the next epoch",
+        "",
+        "",
         "def loss_of(x, y):",
         "    out = model.predict(x, verbose=0).astype(np.float64)",
         f"    return {_LOSS[head]}",
@@ -164,7 +197,7 @@ def python_script(config: dict[str, Any], weights: list[tuple[np.ndarray, np.nda
         f"STOP_TEST_LOSS = {config['stop_test_loss']!r}",
         "epoch = 0",
         "for epoch in range(1, args.epochs + 1):",
-        f"    model.fit(x_train, y_fit, batch_size={config['batch_size']}, epochs=1, shuffle=False, verbose=0)",
+        f"    carry = train_epoch(model, x_train, y_fit, {config['batch_size']}, carry, callbacks)",
         "    if STOP_TEST_LOSS is not None and loss_of(x_test, y_test) < STOP_TEST_LOSS:",
         "        break",
         "train_loss, test_loss = loss_of(x_train, y_train), loss_of(x_test, y_test)",
@@ -186,8 +219,10 @@ def session_script(session: Any) -> str:
         data = (d.x_train, d.y_train, d.x_test, d.y_test)
     weights = network.read_weights(session.model) if session.edited else None
     epochs = session.epoch if session.epoch and not session.edited else 100
+    dead = None if session.freeze is None else session.freeze.dead
     return python_script(session.config, weights, epochs=epochs, data_seed=session.data_seed,
-                         n_classes=session.data.n_classes, data=data, columns=session.data.columns)
+                         n_classes=session.data.n_classes, data=data, columns=session.data.columns,
+                         carry=session.carry, dead=dead)
 
 
 def keras_file(session: Any) -> bytes:

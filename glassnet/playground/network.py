@@ -18,8 +18,9 @@ regression                    Dense(1, linear)     0.5 (o - t)^2                
 
 Regularization follows the playground's update ``w -= lr * rate * r'(w)`` with L2's ``r = w^2 / 2``
 (so ``regularizers.l2(rate / 2)``, whose penalty ``rate/2 * w^2`` has that derivative) and L1's
-``r = |w|`` (``regularizers.l1(rate)``).  Unlike the playground, the penalty's gradient is added to
-the loss gradient before the step, and L1 does not freeze weights that cross zero.
+``r = |w|`` (``regularizers.l1(rate)``).  The penalty's gradient is added to the loss gradient
+before the step (the same update as the playground's two steps for SGD); the playground's L1 rule
+(a weight whose L1 step crosses zero is set to 0 and frozen) is :class:`training.L1Freeze`.
 """
 
 from __future__ import annotations
@@ -67,10 +68,15 @@ def n_inputs(config: dict[str, Any], columns: list[str] | None = None) -> int:
 
 def initial_weights(config: dict[str, Any], n_outputs: int, seed: int,
                     columns: list[str] | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The playground's initialisation: kernels U(-0.5, 0.5) from ``default_rng(seed)`` layer by layer, biases 0.1."""
+    """The playground's initialisation: kernels U(-0.5, 0.5) from ``default_rng(seed)`` layer by layer, biases 0.1.
+
+    With ``config["init_zero"]`` (TF Playground's ``initZero``) every weight and bias is 0.
+    """
     rng = np.random.default_rng(seed)
     sizes = [n_inputs(config, columns)] + [layer["units"] for layer in config["hidden"]] + [n_outputs]
     dtype = backend.floatx()
+    if config.get("init_zero"):
+        return [(np.zeros((a, b), dtype), np.zeros(b, dtype)) for a, b in zip(sizes[:-1], sizes[1:])]
     return [(rng.uniform(-INIT_RANGE, INIT_RANGE, (a, b)).astype(dtype), np.full(b, INIT_BIAS, dtype))
             for a, b in zip(sizes[:-1], sizes[1:])]
 

@@ -6,9 +6,10 @@ passes each page message to :meth:`Session.handle` and sends back the frames it 
 A bad message never raises: it answers an ``error`` frame and changes nothing.
 
 A session is deterministic: the data come from ``data_seed`` and the initial weights and Dropout
-masks from ``config["seed"]``; training is ``model.fit(..., epochs=1, shuffle=False)`` per epoch (the
-playground's fixed order; a last partial batch is its own, smaller batch, where the playground would
-carry it into the next epoch).  So :func:`export.python_script` reproduces a run number for number.
+masks from ``config["seed"]``; training is TF Playground's loop (:mod:`training`): a fixed order, the
+last partial batch of an epoch carried into the next epoch's first batch, and with L1 its zero-crossing
+freeze.  The exported script runs the same code, so :func:`export.python_script` reproduces a run
+number for number.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 
 from .. import backend
 from ..datasets import playground as pg_data
-from . import csv_upload, export, network
+from . import csv_upload, export, network, training
 from .config import DEFAULT_CONFIG, MAX_SEED, Limits, validate_config
 from .frames import Data, compute_frame, held_means, prepare
 from .protocol import MESSAGE_FIELDS, ProtocolError, check_message, error_frame, parse_message
@@ -94,6 +95,11 @@ class Session:
         self._inputs = inputs
         self._y_model = network.model_labels(data.y_train, head)
         self.epoch, self.stopped, self.focus, self.edited = 0, None, None, False
+        self.carry = np.zeros(0, dtype=np.int64)  # training points whose update waits for the next epoch
+        self.freeze = None  # TF Playground's L1 zero-crossing rule, when L1 is on
+        if config["regularization"] == "l1" and config["regularization_rate"] > 0:
+            self.freeze = training.L1Freeze(network.dense_layers(model), config["learning_rate"],
+                                            config["regularization_rate"], config["optimizer"] == "sgd")
 
     # -- messages ---------------------------------------------------------------------------------
     def handle(self, message: dict[str, Any] | str | bytes) -> list[dict[str, Any]]:
@@ -152,6 +158,8 @@ class Session:
         weights = layer.get_weights()
         weights[which][index] = value
         layer.set_weights(weights)
+        if which == 0 and self.freeze is not None:  # an edited weight is alive again
+            self.freeze.dead[network.dense_layers(self.model).index(layer)][index] = False
         self.edited = True
         return [self.frame()]
 
@@ -224,8 +232,9 @@ class Session:
     def advance(self) -> dict[str, Any]:
         """Train one epoch and return its frame; stop playing when the stop condition is met or the loss is NaN."""
         with np.errstate(all="ignore"):  # a diverging run shows NaN in its frame, not a warning per batch
-            self.model.fit(self.data.x_train, self._y_model, batch_size=self.config["batch_size"], epochs=1,
-                           shuffle=False, verbose=0, doctor=False)
+            self.carry = training.train_epoch(self.model, self.data.x_train, self._y_model,
+                                              self.config["batch_size"], self.carry,
+                                              None if self.freeze is None else [self.freeze], doctor=False)
         self.epoch += 1
         frame = self.frame()
         stop = self.config["stop_test_loss"]
@@ -242,7 +251,9 @@ class Session:
         """The current ``frame`` (no training)."""
         body = compute_frame(self.config, network.read_weights(self.model), self.head, self.data, self.focus,
                              self._inputs)
-        return {"type": "frame", "epoch": self.epoch, **body, "stopped": self.stopped, "playing": self.playing}
+        return {"type": "frame", "epoch": self.epoch, **body, "dead": training.dead_links(self.freeze)
+                or [[] for _ in network.dense_layers(self.model)],
+                "stopped": self.stopped, "playing": self.playing}
 
     def state(self) -> dict[str, Any]:
         """The ``state`` frame: config, limits, features, the points and the classes."""

@@ -347,6 +347,28 @@ def test_classroom_options_hide_controls_from_the_url(page):
     assert page.is_visible("#guide")
 
 
+def test_url_init_zero_cos_x_and_dead_links(page):
+    """TF Playground's initZero and cosX keys are applied; an unknown tutorial says so; L1's dead links are drawn."""
+    _open(page, "#initZero=true&x=true&y=true&cosX=true&collectStats=true&tutorial=nosuch")
+    page.wait_for_function("window.playground.state.config.init_zero === true")
+    config = _state(page)["config"]
+    assert config["features"] == ["x1", "x2", "cos(x1)"] and config["collect_stats"] is True
+    assert page.is_visible('[data-testid="feature-cosx1"]') and not page.is_visible('[data-testid="feature-cosx2"]')
+    page.wait_for_function("window.playground.frame && window.playground.frame.weights[0].length === 3")
+    frame = _frame(page)
+    assert all(v == 0 for layer in frame["weights"] for row in layer for v in row)
+    assert all(v == 0 for layer in frame["biases"] for v in layer)
+    hash_ = page.evaluate("location.hash")
+    assert "initZero=true" in hash_ and "cosX=true" in hash_ and "collectStats=true" in hash_
+    assert page.is_visible("#guide") and "no tutorial named" in page.inner_text('[data-testid="guide-note"]')
+    _open(page, "#initZero=false&regularization=l1&regularizationRate=0.3&learningRate=0.3&batchSize=1")
+    page.wait_for_function("window.playground.state.config.regularization === 'l1' && !window.playground.state.config.init_zero")
+    for _ in range(3):
+        page.click("#step")
+    page.wait_for_function("window.playground.frame.dead.some((pairs) => pairs.length > 0)")
+    page.wait_for_function("document.querySelectorAll('.links .link.dead').length > 0")
+
+
 def test_main_view_and_frame_rate(page, record_property):
     """Plays the default network for 3 s and reports the frames/s the page receives and draws (no assertion
     on the speed: it depends on the machine)."""

@@ -98,3 +98,27 @@ def test_the_keras_file_loads_and_predicts_the_same(tmp_path):
     loaded = keras.models.load_model(path)
     x = session.data.x_test
     assert np.allclose(loaded.predict(x, verbose=0), session.model.predict(x, verbose=0), atol=1e-6)
+
+
+def test_the_script_reproduces_carried_batches_l1_freezes_init_zero_and_cos(tmp_path):
+    l1 = Session(seed=31)
+    l1.handle({"type": "config", "config": {
+        "batch_size": 7, "learning_rate": 0.1, "regularization": "l1", "regularization_rate": 0.03,
+        "features": ["x1", "x2", "cos(x1)", "cos(x2)"], "hidden": [{"units": 3}]}})
+    zero = Session(seed=32)
+    zero.handle({"type": "config", "config": {"init_zero": True, "batch_size": 9, "dataset": "gauss"}})
+    for i, session in enumerate([l1, zero]):
+        for _ in range(EPOCHS + 2):
+            frame = session.advance()
+        if i == 0:
+            assert any(frame["dead"]) and len(session.carry) > 0
+        script = session.handle({"type": "export", "format": "python"})[0]["content"]
+        assert ("class L1Freeze" in script) == (i == 0) and ("initZero" in script) == (i == 1)
+        folder = tmp_path / str(i)
+        folder.mkdir()
+        result = _run_script(script, folder, EPOCHS + 2)
+        assert result["train_loss"] == pytest.approx(frame["train_loss"], rel=1e-5, abs=1e-7)
+        for (kernel, bias), w, b in zip(result["weights"], frame["weights"], frame["biases"]):
+            assert np.allclose(kernel, w, atol=1e-6) and np.allclose(bias, b, atol=1e-6)
+        for (kernel, _), pairs in zip(result["weights"], frame["dead"]):
+            assert all(kernel[f][t] == 0.0 for f, t in pairs)

@@ -8,6 +8,9 @@ const CIRCLE = { seed: 10, dataset: "circle", noise: 10, train_ratio: 50, batch_
   hidden: [{ units: 4, activation: "tanh", dropout: 0 }, { units: 2, activation: "tanh", dropout: 0 }],
   activation: "tanh", optimizer: "sgd", regularization: "none", loss: "mse", stop_test_loss: null };
 
+// The names tutorial=NAME may take (TF Playground loads tutorials/NAME.html; glassnet has one course).
+export const TUTORIALS = ["course"];
+
 export const STEPS = [
   { title: "1. The circle, with noise",
     text: "Circle dataset, noise 10%, half the points for training, batch size 10, learning rate 0.01. " +

@@ -4,16 +4,18 @@
 
 import { CLASS_COLOURS, colour, drawGrid, featureGrid, fmt } from "./view.js";
 
-export const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
+export const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)", "cos(x1)", "cos(x2)"];
+// TF Playground keeps cos(X1), cos(X2) in its URL (cosX, cosY) but not in its UI: shown only while selected.
+const URL_ONLY = new Set(["cos(x1)", "cos(x2)"]);
 const FEATURE_LABELS = { "x1": "X<sub>1</sub>", "x2": "X<sub>2</sub>", "x1^2": "X<sub>1</sub><sup>2</sup>",
   "x2^2": "X<sub>2</sub><sup>2</sup>", "x1*x2": "X<sub>1</sub>X<sub>2</sub>", "sin(x1)": "sin(X<sub>1</sub>)",
-  "sin(x2)": "sin(X<sub>2</sub>)" };
+  "sin(x2)": "sin(X<sub>2</sub>)", "cos(x1)": "cos(X<sub>1</sub>)", "cos(x2)": "cos(X<sub>2</sub>)" };
 // Test ids without the characters a CSS selector would need to escape.
 export const FEATURE_IDS = { "x1": "x1", "x2": "x2", "x1^2": "x1sq", "x2^2": "x2sq", "x1*x2": "x1x2",
-  "sin(x1)": "sinx1", "sin(x2)": "sinx2" };
+  "sin(x1)": "sinx1", "sin(x2)": "sinx2", "cos(x1)": "cosx1", "cos(x2)": "cosx2" };
 // TF Playground's URL names of the inputs (also the classroom *_hide keys).
 export const FEATURE_KEYS = { "x1": "x", "x2": "y", "x1^2": "xSquared", "x2^2": "ySquared", "x1*x2": "xTimesY",
-  "sin(x1)": "sinX", "sin(x2)": "sinY" };
+  "sin(x1)": "sinX", "sin(x2)": "sinY", "cos(x1)": "cosX", "cos(x2)": "cosY" };
 const ACTIVATIONS = ["tanh", "relu", "sigmoid", "linear"];
 const DROPOUTS = [0, 0.1, 0.2, 0.3, 0.5];
 
@@ -72,6 +74,7 @@ export class NetworkView {
     if (this.columns) this.buildColumns(inputs, inputThumbs);
     else for (const name of FEATURES) {
       const on = config.features.includes(name);
+      if (URL_ONLY.has(name) && !on) continue;
       const row = el("div", { class: `feature ${on ? "on" : "off"}`, "data-feature": name,
         "data-testid": `feature-${FEATURE_IDS[name]}`, "data-hide": FEATURE_KEYS[name], title: `${name}: click to ${on ? "remove" : "add"}` });
       row.appendChild(el("span", { class: "feature-label" }, FEATURE_LABELS[name]));
@@ -180,7 +183,7 @@ export class NetworkView {
       inputs.appendChild(row);
     });
     const off = el("div", { class: "crosses-off", "data-testid": "crosses-off" });
-    for (const name of FEATURES) {
+    for (const name of FEATURES.filter((n) => !URL_ONLY.has(n))) {
       off.appendChild(el("button", { class: "cross-chip", disabled: "", "data-testid": `feature-${FEATURE_IDS[name]}`,
         title: "Feature crosses need two columns" }, FEATURE_LABELS[name]));
     }
@@ -257,9 +260,12 @@ export class NetworkView {
       else if (col === this.thumbs.length - 1 && heatmap && !this.classes) drawGrid(canvas, heatmap);
     }));
     const offset = String(-frame.epoch / 3);
+    // L1's dead links (TF Playground's isDead): frozen at 0, drawn grey and sparsely dashed.
+    const dead = new Set((frame.dead || []).flatMap((pairs, l) => pairs.map(([f, t]) => `${l}-${f}-${t}`)));
     (frame.weights || []).forEach((layer, l) => layer.forEach((row, f) => row.forEach((w, t) => {
       const path = this.links[l]?.[f]?.[t];
       if (!path) return;
+      path.classList.toggle("dead", dead.has(`${l}-${f}-${t}`));
       path.style.strokeDashoffset = offset;
       path.style.stroke = colour(w);
       // TF Playground's width: |w| mapped [0, 5] -> [1, 10] px, clamped.

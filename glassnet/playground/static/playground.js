@@ -2,7 +2,7 @@
 // websocket (docs/playground-protocol.md) and draws the frames the server sends back.
 
 import { DigitView } from "./digit.js";
-import { Guide } from "./guide.js";
+import { Guide, TUTORIALS } from "./guide.js";
 import { FEATURE_KEYS, NetworkView } from "./network.js";
 import { colour, drawGrid, drawPoints, epochText, fmt, LossChart } from "./view.js";
 
@@ -435,7 +435,8 @@ function configFromHash(hash) {
     noise: "noise", percTrainData: "train_ratio" };
   for (const [k, f] of Object.entries(scalars)) if (pairs.has(k)) partial[f] = num(k);
   for (const k of ["activation", "problem", "optimizer", "loss", "regularization"]) if (pairs.has(k)) partial[k] = pairs.get(k);
-  for (const [k, f] of [["showTestData", "show_test_data"], ["discretize", "discretize"]]) {
+  for (const [k, f] of [["showTestData", "show_test_data"], ["discretize", "discretize"], ["initZero", "init_zero"],
+    ["collectStats", "collect_stats"]]) {
     if (pairs.has(k)) partial[f] = pairs.get(k) === "true";
   }
   const dataKey = partial.problem === "regression" ? "regDataset" : "dataset";
@@ -472,7 +473,7 @@ function writeHash() {
     ["networkShape", c.hidden.map((l) => l.units).join(",")], ["activations", c.hidden.map((l) => l.activation).join(",")],
     ["dropout", c.hidden.map((l) => l.dropout).join(",")], ["seed", c.seed], ["showTestData", c.show_test_data],
     ["discretize", c.discretize], ["percTrainData", c.train_ratio], ["problem", c.problem],
-    ["optimizer", c.optimizer], ["loss", c.loss]];
+    ["optimizer", c.optimizer], ["loss", c.loss], ["initZero", c.init_zero], ["collectStats", c.collect_stats]];
   if (c.regularization !== "none") pairs.push(["regularization", c.regularization]);
   for (const [f, k] of Object.entries(FEATURE_KEYS)) pairs.push([k, c.features.includes(f)]);
   if (c.stop_test_loss !== null) pairs.push(["stopTestLoss", c.stop_test_loss]);
@@ -498,6 +499,7 @@ const HIDEABLE = [["showTestData", "Show test data"], ["discretize", "Discretize
   ["batchSize", "Batch size"], ["numHiddenLayers", "# of hidden layers"], ["upload", "CSV upload"],
   ["stop", "Stop condition"], ["export", "Export"], ["x", "X\u2081"], ["y", "X\u2082"], ["xSquared", "X\u2081\u00b2"],
   ["ySquared", "X\u2082\u00b2"], ["xTimesY", "X\u2081X\u2082"], ["sinX", "sin(X\u2081)"], ["sinY", "sin(X\u2082)"],
+  ["cosX", "cos(X\u2081)"], ["cosY", "cos(X\u2082)"],
   ["text", "Header and text"]];
 
 function setupClassroom() {
@@ -535,6 +537,23 @@ function onExport(message) {
   setTimeout(() => URL.revokeObjectURL(a.href), 10000);
 }
 
+/** tutorial=NAME: opens the guided course; a name that is not one says so in the guide's panel. */
+function openTutorial() {
+  let note = $("guide-note");
+  if (!note) {
+    note = document.createElement("p");
+    note.id = "guide-note";
+    note.className = "error-text";
+    note.setAttribute("data-testid", "guide-note");
+    $("guide").prepend(note);
+  }
+  const known = TUTORIALS.includes(tutorial);
+  note.hidden = known;
+  note.textContent = known ? "" : `There is no tutorial named "${tutorial}": glassnet has one guided course ` +
+    `(tutorial=${TUTORIALS.join(", tutorial=")}), shown here instead.`;
+  if ($("guide").hidden) guide.open();
+}
+
 let bannerTimer = null;
 function banner(text, fade = true) {
   const b = $("banner");
@@ -549,7 +568,7 @@ window.addEventListener("hashchange", () => {
   // A pasted link: the page's own writes use replaceState and fire no hashchange.
   if (socket && socket.readyState === WebSocket.OPEN) change(configFromHash(location.hash));
   applyHide();
-  if (tutorial && $("guide").hidden) guide.open();
+  if (tutorial && $("guide").hidden) openTutorial();
 });
 document.addEventListener("keydown", (e) => {
   if (e.key === "Escape") $("edit-card").hidden = true;
@@ -560,6 +579,6 @@ setupClassroom();
 setPlaying(false);
 configFromHash(location.hash);
 applyHide();
-if (tutorial) guide.toggle();
+if (tutorial) openTutorial();
 connect();
 requestAnimationFrame(animate);

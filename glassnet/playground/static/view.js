@@ -115,6 +115,7 @@ export function featureGrid(name, n = 10) {
   const fns = {
     "x1": (x) => x / 6, "x2": (x, y) => y / 6, "x1^2": (x) => x * x / 18 - 1, "x2^2": (x, y) => y * y / 18 - 1,
     "x1*x2": (x, y) => x * y / 36, "sin(x1)": (x) => Math.sin(x), "sin(x2)": (x, y) => Math.sin(y),
+    "cos(x1)": (x) => Math.cos(x), "cos(x2)": (x, y) => Math.cos(y),
   };
   const bytes = new Uint8Array(n * n);
   for (let r = 0; r < n; r++) {
