@@ -41,10 +41,10 @@ from . import model_selection  # noqa: E402  (light: joblib is imported only whe
 
 def __getattr__(name: str) -> object:
     # glassnet.plotting imports matplotlib, so it loads on first use, keeping "import glassnet" fast.
-    if name == "plotting":
+    if name in ("plotting", "preprocessing"):
         import importlib
 
-        return importlib.import_module(".plotting", __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
 
 __all__ = [

@@ -227,7 +227,8 @@ class Orthogonal(Initializer):
         q *= xp.sign(xp.diag(r))  # make the decomposition unique
         if rows < cols:
             q = q.T
-        return (self.gain * q[:rows, :cols]).reshape(shape).astype(_dtype(dtype))
+        # C order: q.T is Fortran-ordered, and a weight's flat views (optimizers, gradcheck) need C order
+        return xp.ascontiguousarray((self.gain * q[:rows, :cols]).reshape(shape), dtype=_dtype(dtype))
 
     def get_config(self) -> dict[str, Any]:
         return {"gain": self.gain, "seed": self.seed}

@@ -214,7 +214,9 @@ class Variable(Tensor):
         name: str | None = None,
         dtype: Any = None,
     ) -> None:
-        arr = xp.array(_raw(value), dtype=dtype or backend.floatx(), copy=True)
+        # Row-major always: optimizers re-point variables at views of one flat buffer, and a gradient
+        # check perturbs .data in place; a Fortran-ordered copy would break both silently.
+        arr = xp.array(_raw(value), dtype=dtype or backend.floatx(), copy=True, order="C")
         super().__init__(arr, requires_grad=trainable, name=name)
         self.trainable = trainable
         self.regularizer = None

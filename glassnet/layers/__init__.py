@@ -4,6 +4,7 @@ from ..serialization import deserialize, register_builtin, serialize
 from .base import InputSpec, Layer
 from .convolutional import Conv1D, Conv2D, Conv2DTranspose, Convolution1D, Convolution2D, Convolution2DTranspose
 from .core import ELU, Activation, Dense, Lambda, LeakyReLU, PReLU, ReLU, Softmax
+from .embedding import Embedding
 from .feature_cross import FeatureCross
 from .merge import (
     Add,
@@ -39,6 +40,7 @@ from .pooling import (
     MaxPooling2D,
 )
 from .preprocessing import Normalization, Rescaling
+from .recurrent import GRU, LSTM, SimpleRNN
 from .regularization import Dropout
 from .reshaping import Flatten, Reshape
 from .spatial import Cropping2D, UpSampling2D, ZeroPadding2D
@@ -56,6 +58,8 @@ __all__ = [
     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D",
     "GlobalMaxPool2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "MaxPool1D", "MaxPool2D", "MaxPooling1D",
     "MaxPooling2D", "UpSampling2D", "ZeroPadding2D",
+    # sequences (issue 12)
+    "Embedding", "GRU", "LSTM", "SimpleRNN",
     # configs (keras.layers.serialize / deserialize)
     "serialize", "deserialize",
 ]

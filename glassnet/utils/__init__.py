@@ -1,4 +1,5 @@
-"""Utilities with Keras' names: ``to_categorical``, ``set_random_seed``, ``normalize``, ``PyDataset``."""
+"""Utilities with Keras' names: ``to_categorical``, ``set_random_seed``, ``normalize``, ``PyDataset``,
+``pad_sequences``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ..backend import set_random_seed
 from ..serialization import custom_object_scope, get_custom_objects, register_keras_serializable
 from .progbar import Progbar
 from .py_dataset import PyDataset, Sequence
+from .sequence import pad_sequences
 
 
 def to_categorical(y: Any, num_classes: int | None = None, dtype: str = "float32") -> np.ndarray:
@@ -50,4 +52,4 @@ def normalize(x: Any, axis: int = -1, order: int = 2) -> np.ndarray:
 
 
 __all__ = ["Progbar", "PyDataset", "Sequence", "custom_object_scope", "get_custom_objects", "normalize",
-           "register_keras_serializable", "set_random_seed", "to_categorical"]
+           "pad_sequences", "register_keras_serializable", "set_random_seed", "to_categorical"]

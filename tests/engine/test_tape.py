@@ -74,3 +74,12 @@ def test_returned_gradients_can_be_updated_in_place() -> None:
     grad = tape.gradient(y, x)
     grad *= 2.0
     np.testing.assert_allclose(grad, np.full((2, 3), 2 / 6))
+
+
+def test_a_variable_is_row_major_whatever_it_is_given() -> None:
+    # Optimizers pack variables into flat buffers by reshaping views; a Fortran-ordered array would be
+    # copied instead of viewed, and the update would silently miss the variable.
+    fortran = np.asfortranarray(np.arange(6.0).reshape(2, 3))
+    var = gn.Variable(fortran)
+    assert var.data.flags.c_contiguous
+    np.testing.assert_array_equal(var.data, fortran)

@@ -1,0 +1,130 @@
+"""LSTM(128) and GRU(128) reading MNIST row by row: glassnet vs PyTorch CPU, side by side in one run.
+
+    .venv/bin/python benchmarks/rnn_mnist.py                 # both cells, 3 alternating epochs each
+    .venv/bin/python benchmarks/rnn_mnist.py --cells lstm --repeats 5
+
+Each image is a sequence of 28 steps of 28 features: RNN(128) -> Dense(10, softmax), Adam(0.001), sparse
+categorical cross-entropy, batch 128, one epoch = 60,000 images.  Inference is a forward pass over the
+10,000 test images at batch 128 (``predict`` / ``torch.no_grad``).  Both frameworks get the same thread
+count and alternate (the machine is noisy: medians are quoted).  On machines where OPENBLAS_CORETYPE forces
+generic BLAS kernels, prefix ``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE``; the header says which ran.
+Nothing here is a test: it prints figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import alternate, blas_info, median, set_threads  # noqa: E402
+
+
+def load() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    import glassnet as gn
+
+    (x, y), (xt, _) = gn.datasets.mnist.load_data()
+    return x.astype("float32") / 255, y.astype("int64"), xt.astype("float32") / 255
+
+
+def cpu_model() -> str:
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def glassnet_runs(cell: str, x: np.ndarray, y: np.ndarray, xt: np.ndarray, batch: int):
+    import glassnet as gn
+    from glassnet import layers
+
+    gn.utils.set_random_seed(0)
+    rnn = layers.LSTM(128) if cell == "lstm" else layers.GRU(128)
+    model = gn.Sequential([gn.Input((28, 28)), rnn, layers.Dense(10, activation="softmax")])
+    model.compile(optimizer=gn.optimizers.Adam(0.001), loss="sparse_categorical_crossentropy")
+    return (lambda: model.fit(x, y, batch_size=batch, epochs=1, verbose=0)), \
+        (lambda: model.predict(xt, batch_size=batch, verbose=0))
+
+
+def torch_runs(cell: str, x: np.ndarray, y: np.ndarray, xt: np.ndarray, batch: int):
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rnn = (nn.LSTM if cell == "lstm" else nn.GRU)(28, 128, batch_first=True)
+            self.head = nn.Linear(128, 10)
+
+        def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+            out, _ = self.rnn(inputs)
+            return self.head(out[:, -1])
+
+    model = Net()
+    opt = torch.optim.Adam(model.parameters(), lr=0.001)
+    loss_fn = nn.CrossEntropyLoss()
+    tx, ty, txt = torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(xt)
+
+    def epoch() -> None:
+        model.train()
+        perm = torch.randperm(len(tx))
+        for start in range(0, len(tx), batch):
+            idx = perm[start:start + batch]
+            opt.zero_grad(set_to_none=True)
+            loss_fn(model(tx[idx]), ty[idx]).backward()
+            opt.step()
+
+    def infer() -> None:
+        model.eval()
+        with torch.no_grad():
+            for start in range(0, len(txt), batch):
+                torch.softmax(model(txt[start:start + batch]), dim=-1)
+
+    return epoch, infer
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cells", nargs="+", default=["lstm", "gru"], choices=["lstm", "gru"])
+    parser.add_argument("--repeats", type=int, default=3, help="epochs timed per framework and cell")
+    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--threads", type=int, default=None)
+    args = parser.parse_args()
+    threads = set_threads(args.threads)
+    import torch
+
+    print(f"glassnet vs PyTorch {torch.__version__} CPU, RNN(128) on MNIST rows (28 steps x 28 features, "
+          f"60,000 images/epoch, batch {args.batch})")
+    print(f"CPU: {cpu_model()}; threads: {threads} for both; NumPy {np.__version__} with {blas_info()}")
+    x, y, xt = load()
+    rows = []
+    for cell in args.cells:
+        g_fit, g_pred = glassnet_runs(cell, x, y, xt, args.batch)
+        t_fit, t_pred = torch_runs(cell, x, y, xt, args.batch)
+        g_pred()  # warm-up (first-call allocation, BLAS thread start)
+        t_pred()
+        fit = alternate({"glassnet": g_fit, "torch": t_fit}, args.repeats)
+        pred = alternate({"glassnet": g_pred, "torch": t_pred}, args.repeats)
+        rows.append((cell.upper(), median(fit["glassnet"]), median(fit["torch"]),
+                     median(pred["glassnet"]), median(pred["torch"])))
+    print()
+    print(f"{'cell':>4} | {'glassnet s/epoch':>16} | {'torch s/epoch':>13} | {'ratio g/t':>9} | "
+          f"{'glassnet infer s':>16} | {'torch infer s':>13} | {'ratio g/t':>9}")
+    print("-" * 100)
+    for cell, g, t, gi, ti in rows:
+        print(f"{cell:>4} | {g:>16.2f} | {t:>13.2f} | {g / t:>9.2f} | {gi:>16.2f} | {ti:>13.2f} | {gi / ti:>9.2f}")
+    print(f"\nmedian of {args.repeats} alternating runs each; training = one epoch of fit, inference = the 10,000 "
+          "test images; ratio < 1 means glassnet is faster")
+
+
+if __name__ == "__main__":
+    main()
