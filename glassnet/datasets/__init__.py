@@ -1,5 +1,5 @@
 """Datasets bundled with glassnet (``keras.datasets.mnist.load_data()``), offline."""
 
-from . import fashion_mnist, logic_gates, mnist, playground
+from . import fashion_mnist, imdb, logic_gates, mnist, playground, reuters, sunspots
 
-__all__ = ["fashion_mnist", "logic_gates", "mnist", "playground"]
+__all__ = ["fashion_mnist", "imdb", "logic_gates", "mnist", "playground", "reuters", "sunspots"]

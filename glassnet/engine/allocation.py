@@ -98,15 +98,25 @@ def check_sample(shape: tuple[int, ...], dtype: Any, owner: str) -> None:
             f"sample, over the {readable_memory(_LIMITS[-1]['sample_bytes'])} a loaded model's placeholder may take")
 
 
+def numpy_dtype(dtype: Any) -> np.dtype:
+    """``np.dtype(dtype)``, with Keras' ``"string"`` (and ``"str"``) as an object array of Python strings."""
+    if isinstance(dtype, str) and dtype in ("string", "str"):
+        return np.dtype(object)
+    return np.dtype(dtype)
+
+
 def zero_sample(shape: tuple[Any, ...], dtype: Any, owner: str) -> np.ndarray:
-    """One zero sample of ``shape`` (``None`` axes become 1), sized by :func:`check_sample` first.
+    """One zero sample of ``shape`` (``None`` axes become 1; ``""`` for strings), sized by :func:`check_sample` first.
 
     Shapes are traced, and loaded models built, by running layers on such a sample; a shape too
     large for memory is named with its owner instead of NumPy's bare ``MemoryError``.
     """
     sample = tuple(1 if n is None else int(n) for n in shape)
+    dtype = numpy_dtype(dtype)
     check_sample(sample, dtype, owner)
     try:
+        if dtype.kind in "OUS":  # a string input's "zero" is the empty string
+            return np.full(sample, "", dtype=dtype)
         return np.zeros(sample, dtype=dtype)
     except MemoryError as err:
         raise MemoryError(f"{owner}: not enough memory for one sample of shape {sample}") from err

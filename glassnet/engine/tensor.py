@@ -58,7 +58,7 @@ class Tensor:
         Read it with :func:`glassnet.engine.ops.nn.logits_of`, which explains why.
     """
 
-    __slots__ = ("data", "requires_grad", "name", "pre_activation", "__weakref__")
+    __slots__ = ("data", "requires_grad", "name", "pre_activation", "_keras_mask", "__weakref__")
     # Make NumPy hand `ndarray + tensor` to Tensor.__radd__ instead of broadcasting element-wise.
     __array_ufunc__ = None
 
@@ -72,6 +72,8 @@ class Tensor:
         self.name = name
         # Only softmax/sigmoid set it (see engine.ops.nn.logits_of); every other tensor has none.
         self.pre_activation: tuple[str, Tensor] | None = None
+        # A layer's output mask (bool (batch, timesteps)), as Keras sets it; see Layer.compute_mask.
+        self._keras_mask: Any = None
 
     # -- array facts --------------------------------------------------------------------------
     @property

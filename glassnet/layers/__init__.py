@@ -1,11 +1,13 @@
 """Layers with Keras' names, arguments and weight layouts."""
 
 from ..serialization import deserialize, register_builtin, serialize
+from .attention import AdditiveAttention, Attention, MultiHeadAttention
 from .base import InputSpec, Layer
 from .convolutional import Conv1D, Conv2D, Conv2DTranspose, Convolution1D, Convolution2D, Convolution2DTranspose
 from .core import ELU, Activation, Dense, Lambda, LeakyReLU, PReLU, ReLU, Softmax
 from .embedding import Embedding
 from .feature_cross import FeatureCross
+from .masking import Masking
 from .merge import (
     Add,
     Average,
@@ -20,7 +22,7 @@ from .merge import (
     multiply,
     subtract,
 )
-from .normalization import BatchNormalization
+from .normalization import BatchNormalization, LayerNormalization
 from .pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -44,7 +46,10 @@ from .recurrent import GRU, LSTM, SimpleRNN
 from .regularization import Dropout
 from .reshaping import Flatten, Reshape
 from .spatial import Cropping2D, UpSampling2D, ZeroPadding2D
+from .text_lookup import IntegerLookup, StringLookup
+from .text_vectorization import TextVectorization
 from .tracing import Input, InputLayer
+from .wrappers import Bidirectional, TimeDistributed
 
 __all__ = [
     "ELU", "Normalization", "PReLU", "Rescaling",
@@ -60,6 +65,10 @@ __all__ = [
     "MaxPooling2D", "UpSampling2D", "ZeroPadding2D",
     # sequences (issue 12)
     "Embedding", "GRU", "LSTM", "SimpleRNN",
+    "Bidirectional", "Masking", "TimeDistributed",  # masks and wrappers (issue 12)
+    # attention (issue 12)
+    "AdditiveAttention", "Attention", "LayerNormalization", "MultiHeadAttention",
+    "IntegerLookup", "StringLookup", "TextVectorization",  # text preprocessing (issue 12)
     # configs (keras.layers.serialize / deserialize)
     "serialize", "deserialize",
 ]

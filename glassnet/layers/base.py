@@ -23,6 +23,7 @@ from .. import regularizers as _regularizers
 from ..engine.allocation import readable_memory, reserve_weight, zero_sample
 from ..engine.tensor import Tensor, Variable
 from ..explanation import Explanation
+from . import mask_propagation
 from .explaining import no_entry
 from .input_spec import InputSpec, _batchless, _checked_shape, _checked_weight_array, _shapes_of, _to_tensors
 from .naming import snake_case, unique_name
@@ -53,6 +54,8 @@ class Layer:
 
     # Integer inputs are cast to floatx unless a layer consumes indices (Embedding).
     _keeps_integer_input = False
+    # Whether the mask of the input passes on (through compute_mask) rather than being dropped, as in Keras.
+    supports_masking = False
 
     def __init__(self, name: str | None = None, trainable: bool = True, dtype: Any = None,
                  input_shape: Iterable[int] | None = None, input_dim: int | None = None,
@@ -275,6 +278,7 @@ class Layer:
             params = inspect.signature(cls.call).parameters
             cache = {
                 "training": "training" in params or any(p.kind is p.VAR_KEYWORD for p in params.values()),
+                "mask": "mask" in params,
             }
             cls._call_signature_cache = cache
         return cache.get(argument, False)
@@ -301,10 +305,24 @@ class Layer:
         self._activity_losses = []
         if self._call_accepts("training"):
             kwargs["training"] = training
+        # The mask riding on the input (or given as mask=) goes to call and on to the outputs.
+        previous_mask = mask_propagation.as_mask(kwargs.get("mask")) if "mask" in kwargs else None
+        if previous_mask is None:
+            previous_mask = mask_propagation.mask_of(inputs)
+            if previous_mask is not None and self._call_accepts("mask"):
+                kwargs["mask"] = previous_mask
         outputs = self.call(inputs, *args, **kwargs)
+        if self.supports_masking:
+            mask_propagation.attach(self, inputs, outputs, previous_mask)
+        elif previous_mask is not None:
+            mask_propagation.dropped(self)
         if self._output_shape is None:  # remembered for summary() of subclassed models
             self._output_shape = _batchless(_shapes_of(outputs))
         return outputs
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The output mask: the input's when ``supports_masking``, else ``None`` (Keras' default)."""
+        return mask if self.supports_masking else None
 
     # -- equations with this layer's shapes (glassnet.explanation) -----------------------------
     def explain(self) -> Explanation:

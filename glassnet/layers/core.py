@@ -45,6 +45,8 @@ class Dense(KernelBiasLayer):
     (2, 3)
     """
 
+    supports_masking = True  # the mask of a sequence passes through unchanged (Keras)
+
     def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  kernel_regularizer: Any = None, bias_regularizer: Any = None,
@@ -101,6 +103,8 @@ class Dense(KernelBiasLayer):
 class Activation(Layer):
     """Apply an activation function: ``Activation("relu")``."""
 
+    supports_masking = True  # the mask of a sequence passes through unchanged (Keras)
+
     def __init__(self, activation: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.activation = _activations.get(activation)
@@ -118,6 +122,8 @@ class Activation(Layer):
 
 class ReLU(Layer):
     """ReLU as a layer, with Keras' optional ``max_value``, ``negative_slope`` and ``threshold``."""
+
+    supports_masking = True  # the mask of a sequence passes through unchanged (Keras)
 
     def __init__(self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0,
                  **kwargs: Any) -> None:
@@ -153,6 +159,8 @@ class ReLU(Layer):
 class LeakyReLU(Layer):
     """Leaky ReLU layer; Keras' layer default slope is 0.3 (``alpha=`` accepted, Keras 2)."""
 
+    supports_masking = True  # the mask of a sequence passes through unchanged (Keras)
+
     def __init__(self, negative_slope: float = 0.3, alpha: float | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.negative_slope = check_number(alpha if alpha is not None else negative_slope,
@@ -173,6 +181,8 @@ class LeakyReLU(Layer):
 
 class Softmax(Layer):
     """Softmax along ``axis`` as a layer."""
+
+    supports_masking = True  # the mask of a sequence passes through unchanged (Keras)
 
     def __init__(self, axis: int = -1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -242,6 +252,8 @@ class Lambda(Layer):
 class ELU(Layer):
     """ELU as a layer: z if z > 0 else alpha (e^z - 1)."""
 
+    supports_masking = True  # the mask of a sequence passes through unchanged (Keras)
+
     def __init__(self, alpha: float = 1.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.alpha = check_number(alpha, "alpha", f"ELU '{self.name}'")
@@ -260,6 +272,8 @@ class ELU(Layer):
 
 class PReLU(Layer):
     """Parametric ReLU: z if z > 0 else a z, with a learned slope ``a`` per feature (last axis)."""
+
+    supports_masking = True  # the mask of a sequence passes through unchanged (Keras)
 
     def __init__(self, alpha_initializer: Any = "zeros", alpha_regularizer: Any = None, alpha_constraint: Any = None,
                  shared_axes: Any = None, **kwargs: Any) -> None:

@@ -28,8 +28,8 @@ class Embedding(Layer):
     embeddings_regularizer, activity_regularizer, embeddings_constraint : optional
         Penalty on E, penalty on the output, constraint on E after each step.
     mask_zero : bool
-        Index 0 is padding: :meth:`compute_mask` returns ``inputs != 0`` for the next recurrent layer.
-        glassnet does not pass masks from layer to layer automatically yet: give it as ``mask=``.
+        Index 0 is padding: the output carries the mask ``inputs != 0`` (:meth:`compute_mask`) to the
+        next layers, and a recurrent layer skips the padded steps.
     input_length : int, optional
         Keras 2's fixed sequence length; accepted and ignored.
 
@@ -68,6 +68,11 @@ class Embedding(Layer):
         if self.activity_regularizer is not None:
             self.add_loss(self.activity_regularizer(out))
         return out
+
+    @property
+    def supports_masking(self) -> bool:  # type: ignore[override]
+        """True with ``mask_zero``: the output then carries a mask (Keras)."""
+        return self.mask_zero
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         """``inputs != 0`` when ``mask_zero`` (index 0 is padding), else ``None``."""

@@ -1,4 +1,5 @@
-"""Batch normalisation: standardise each channel over the batch, then scale and shift.
+"""Batch normalisation (standardise each channel over the batch) and layer normalisation (each sample over
+its features), then scale and shift.
 
 Training (``training=True``):  x_hat = (x - mean_batch) / sqrt(var_batch + epsilon),
 y = gamma x_hat + beta, and the moving averages move towards the batch statistics:
@@ -155,3 +156,101 @@ class BatchNormalization(Layer):
                                     "moving_variance_initializer", "beta_regularizer", "beta_constraint",
                                     "gamma_constraint", "gamma_regularizer"),
         }
+
+
+class LayerNormalization(Layer):
+    """Normalise each sample over its feature axis (or axes), then scale by gamma and shift by beta.
+
+    x_hat = (x - mean) / sqrt(var + epsilon) with the mean and (biased) variance of each sample's features,
+    y = gamma x_hat + beta.  No batch statistics, so training and inference compute the same thing.
+
+    Parameters
+    ----------
+    axis : int or list of int
+        The axes normalised together (default -1).
+    epsilon : float
+        Keras: 1e-3.
+    center, scale : bool
+        Whether to learn beta and gamma (Keras' weight order: gamma, then beta).
+    beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint :
+        Defaults zeros and ones; the rest None.
+    """
+
+    def __init__(self, axis: Any = -1, epsilon: float = 1e-3, center: bool = True, scale: bool = True,
+                 rms_scaling: bool = False, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
+                 beta_regularizer: Any = None, gamma_regularizer: Any = None, beta_constraint: Any = None,
+                 gamma_constraint: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        who = f"LayerNormalization '{self.name}'"
+        axes = list(axis) if isinstance(axis, (list, tuple)) else [axis]
+        if not axes:
+            raise ValueError(f"{who}: axis must name at least one axis, got {axis!r}")
+        self.axis = [check_integer(a, "axis", who, low=-(2**31)) for a in axes]
+        self.epsilon = check_number(epsilon, "epsilon", who, low=0, low_open=True)
+        if rms_scaling:
+            raise ValueError(f"{who}: rms_scaling=True is not supported")
+        self.center, self.scale = bool(center), bool(scale)
+        set_weight_options(self, beta_initializer=beta_initializer, gamma_initializer=gamma_initializer,
+                           beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer,
+                           beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
+
+    def build(self, input_shape: Any) -> None:
+        who = f"LayerNormalization '{self.name}'"
+        if not isinstance(input_shape, tuple):
+            raise ValueError(f"{who} takes one input tensor, got {len(input_shape)}")
+        ndim = len(input_shape)
+        for a in self.axis:
+            if not -ndim <= a < ndim or a % ndim == 0:
+                raise ValueError(f"{who}: axis {a} is not a feature axis of inputs of shape {input_shape}")
+        axes = sorted({a % ndim for a in self.axis})
+        shape = tuple(input_shape[a] for a in axes)
+        if any(n is None for n in shape):
+            raise ValueError(f"{who}: axis {self.axis} of {input_shape} must be known")
+        self._axes = tuple(axes)
+        self.gamma = add_weight_with_options(self, "gamma", shape) if self.scale else None
+        self.beta = add_weight_with_options(self, "beta", shape) if self.center else None
+        self.input_spec = InputSpec(ndim=ndim, axes={a: input_shape[a] for a in axes})
+        self.built = True
+
+    def call(self, inputs: Any) -> Any:
+        # y = gamma x_hat + beta  (its backward lives beside it in engine.ops.normalization.layer_norm)
+        return _norm.layer_norm(inputs, self.gamma, self.beta, self._axes, self.epsilon)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return input_shape
+
+    def _explain(self) -> Explanation:
+        x, _ = io_shapes(self, (None, "T", "D"), None)
+        axes = getattr(self, "_axes", (len(x) - 1,))
+        f = tuple(x[a] for a in axes)
+        count = " x ".join(str(n) for n in f)
+        e = Explanation(self.name, "LayerNormalization", {"x": x, "a": x, "g": x, "x_hat": x, "gamma": f, "beta": f})
+        e.params = ([Param("gamma", "gamma", f)] if self.scale else []) + (
+            [Param("beta", "beta", f)] if self.center else [])
+        scale = "gamma * x_hat" if self.scale else "x_hat"
+        shift = " + beta" if self.center else ""
+        e.forward += [
+            Equation(f"mu, var = mean and variance of each sample's {count} features", r"\mu, \sigma^2 \text{ per sample}",
+                     "x -> x_hat"),
+            Equation(f"x_hat = (x - mu) / sqrt(var + {self.epsilon:g})",
+                     rf"\hat x = (x - \mu) / \sqrt{{\sigma^2 + {self.epsilon:g}}}", "x -> x_hat"),
+            Equation(f"a = {scale}{shift}", "a = " + (r"\gamma \odot " if self.scale else "") + r"\hat x"
+                     + (r" + \beta" if self.center else ""), f"{scale}{shift} -> a"),
+        ]
+        e.backward.append(Equation(
+            "dC/dx = (1/N) / sqrt(var + eps) * (N g' - sum(g') - x_hat sum(g' x_hat)),  g' = gamma * g",
+            dc("x") + r" = \frac{1}{N\sqrt{\sigma^2 + \epsilon}} \left(N g' - \textstyle\sum g' - \hat x \sum g' \hat x\right)",
+            "g -> x"))
+        if self.scale:
+            e.backward.append(Equation("dC/dgamma = sum over samples of g * x_hat", dc("gamma") + r" = \sum g \odot \hat x",
+                                       "g * x_hat -> gamma"))
+        if self.center:
+            e.backward.append(Equation("dC/dbeta = sum over samples of g", dc("beta") + r" = \sum g", "g -> beta"))
+        e.notes.append(f"N = {count} features per sample; the sums in dC/dx run over them")
+        return e
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "axis": self.axis if len(self.axis) > 1 else self.axis[0],
+                "epsilon": self.epsilon, "center": self.center, "scale": self.scale, "rms_scaling": False,
+                **weight_options_config(self, "beta_initializer", "gamma_initializer", "beta_regularizer",
+                                        "gamma_regularizer", "beta_constraint", "gamma_constraint")}

@@ -4,9 +4,9 @@ Each layer owns its weights (in a ``cell`` sublayer, so saved files group them a
 ``lstm/cell/vars/0..2`` = kernel, recurrent_kernel, bias), its options and its equations; the
 whole-sequence forward and back-propagation through time live in :mod:`glassnet.engine.ops.recurrent`.
 
-Masks: a ``mask=`` call argument (bool, (batch, timesteps)) skips steps as Keras does.  glassnet's
-``Layer`` has no automatic mask propagation yet, so a mask made by ``Embedding(mask_zero=True)`` must
-be passed explicitly: ``lstm(x, mask=embedding.compute_mask(ids))``.
+Masks: a mask (bool, (batch, timesteps)) skips steps as Keras does.  It arrives on its own from
+``Embedding(mask_zero=True)`` or ``Masking`` (or as ``mask=``); with ``return_sequences`` the layer
+passes it on, otherwise the mask ends here.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ class _Recurrent(Layer):
 
     _gates = 1
     _state_names: tuple[str, ...] = ("h",)
+    supports_masking = True
 
     def __init__(self, units: int, activation: Any = "tanh", recurrent_activation: Any = "sigmoid",
                  use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
@@ -165,6 +166,12 @@ class _Recurrent(Layer):
         return {"mask": mask, "go_backwards": self.go_backwards, "return_sequences": self.return_sequences,
                 "activation": self.activation, "recurrent_mask": rmask, "state_gradients": self.return_state,
                 "owner": f"{type(self).__name__} '{self.name}'"}
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The input mask for ``return_sequences`` (one per step), else ``None``; states carry none."""
+        mask = mask[0] if isinstance(mask, (list, tuple)) else mask
+        out = mask if self.return_sequences else None
+        return [out] + [None] * len(self._state_names) if self.return_state else out
 
     # -- shapes and config ----------------------------------------------------------------------
     def compute_output_shape(self, input_shape: Any) -> Any:

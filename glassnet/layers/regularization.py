@@ -26,6 +26,8 @@ class Dropout(Layer):
         Seed of a private generator, for a repeatable mask sequence.
     """
 
+    supports_masking = True  # the mask of a sequence passes through unchanged (Keras)
+
     def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         # rate = 1 would divide the survivors by 1 - rate = 0.

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import backend, serialization
 from ..checks import check_integer
-from ..engine.allocation import zero_sample
+from ..engine.allocation import numpy_dtype, zero_sample
 from ..engine.ops import math as m
 from ..engine.tensor import Tensor
 from ..explanation import Equation, Explanation
@@ -43,7 +43,7 @@ class SymbolicTensor:
     def __init__(self, shape: tuple[Any, ...], dtype: Any, node: "Node | None" = None,
                  index: int = 0, name: str | None = None) -> None:
         self.shape = tuple(shape)
-        self.dtype = np.dtype(dtype)
+        self.dtype = numpy_dtype(dtype)
         self.node = node
         self.index = index
         self.name = name

@@ -15,6 +15,7 @@ import numpy as np
 from .. import losses as _losses
 from .. import metrics as _metrics
 from ..engine.ops import math as m
+from .masked_loss import loss_weights
 
 
 def per_output(spec: Any, output_names: list[str], what: str) -> list[Any]:
@@ -115,7 +116,7 @@ def total_loss(losses: list[Any], weights: list[float], y_true: list[Any] | None
         if y_true is None:
             raise ValueError("The loss needs labels: pass y (or, with a generator or PyDataset, batches (x, y))")
         sw = sample_weight[i] if sample_weight else None
-        value = loss(y_true[i], y_pred[i], sw)
+        value = loss(y_true[i], y_pred[i], loss_weights(y_pred[i], sw, loss))  # masked steps left out
         parts.append(value)
         term = value if w == 1 else m.multiply(value, float(w))
         total = term if total is None else m.add(total, term)

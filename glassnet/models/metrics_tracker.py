@@ -16,6 +16,7 @@ from typing import Any
 
 from ..metrics import Mean
 from . import compile_utils
+from .masked_loss import metric_weights
 
 
 class MetricsTracker:
@@ -73,9 +74,9 @@ class MetricsTracker:
         if ys is None:
             return
         for group, y, p in zip(self.compiled_metrics, ys, preds):
-            group.update(y, p.data)
+            group.update(y, p.data, metric_weights(p, None))  # a mask on the output leaves masked steps out
         for i, (group, y, p) in enumerate(zip(self.weighted_metrics, ys, preds)):
-            group.update(y, p.data, sws[i] if sws else None)
+            group.update(y, p.data, metric_weights(p, sws[i] if sws else None))
 
     def result(self) -> dict[str, Any]:
         """The logs dict: ``{"loss": ..., "accuracy": ...}``."""

@@ -1,5 +1,5 @@
 """Utilities with Keras' names: ``to_categorical``, ``set_random_seed``, ``normalize``, ``PyDataset``,
-``pad_sequences``."""
+``pad_sequences``, ``timeseries_dataset_from_array``, ``text_dataset_from_directory``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from ..serialization import custom_object_scope, get_custom_objects, register_ke
 from .progbar import Progbar
 from .py_dataset import PyDataset, Sequence
 from .sequence import pad_sequences
+from .text_dataset import text_dataset_from_directory
+from .timeseries import timeseries_dataset_from_array
 
 
 def to_categorical(y: Any, num_classes: int | None = None, dtype: str = "float32") -> np.ndarray:
@@ -52,4 +54,6 @@ def normalize(x: Any, axis: int = -1, order: int = 2) -> np.ndarray:
 
 
 __all__ = ["Progbar", "PyDataset", "Sequence", "custom_object_scope", "get_custom_objects", "normalize",
-           "pad_sequences", "register_keras_serializable", "set_random_seed", "to_categorical"]
+           "pad_sequences", "register_keras_serializable", "set_random_seed", "text_dataset_from_directory",
+           "timeseries_dataset_from_array",
+           "to_categorical"]

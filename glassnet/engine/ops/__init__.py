@@ -2,12 +2,12 @@
 
 One module per kind of layer: ``math`` (element-wise, reductions, shapes), ``nn`` (dense,
 activations, cross-entropies, dropout), ``conv`` (convolutions), ``pooling``, ``normalization``
-(batch norm), ``spatial`` (upsampling, resizing, padding, cropping), ``recurrent`` (SimpleRNN, LSTM
+(batch and layer norm), ``attention`` (scaled dot-product attention), ``spatial`` (upsampling, resizing, padding, cropping), ``recurrent`` (SimpleRNN, LSTM
 and GRU over whole sequences, sharing ``sequences``), ``embedding`` (the lookup) and ``fused`` (conv ->
 ReLU -> 2x2 max pool in one pass).  ``im2col`` holds the window geometry and array kernels they share.
 """
 
-from . import conv, embedding, fused, im2col, math, nn, normalization, pooling, recurrent, sequences, spatial
+from . import attention, conv, embedding, fused, im2col, math, nn, normalization, pooling, recurrent, sequences, spatial
 
-__all__ = ["conv", "embedding", "fused", "im2col", "math", "nn", "normalization", "pooling", "recurrent", "sequences",
+__all__ = ["attention", "conv", "embedding", "fused", "im2col", "math", "nn", "normalization", "pooling", "recurrent", "sequences",
            "spatial"]

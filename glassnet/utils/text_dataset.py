@@ -1,0 +1,175 @@
+"""``keras.utils.text_dataset_from_directory``: a folder per class of ``.txt`` files -> batches of (texts, labels).
+
+Keras' rules: class names are the sub-folder names in alphanumeric order (or ``class_names``), files are
+listed in sorted order under each class folder (recursively), then shuffled with
+``np.random.RandomState(seed)`` (paths and labels with the same seed, as Keras); ``validation_split``
+keeps the last fraction for ``subset="validation"``. Texts come out as NumPy object arrays of ``str``
+(Keras gives ``tf.string`` tensors of bytes).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .py_dataset import PyDataset
+
+_NAME = "text_dataset_from_directory"
+
+
+class TextFileDataset(PyDataset):
+    """Batches of texts read from files (and their labels); made by :func:`text_dataset_from_directory`."""
+
+    def __init__(self, paths: list[str], labels: np.ndarray | None, class_names: list[str] | None,
+                 batch_size: int | None, max_length: int | None) -> None:
+        super().__init__()
+        self.file_paths = paths
+        self.labels = labels
+        self.class_names = class_names
+        self.batch_size = batch_size
+        self.max_length = max_length
+
+    def __len__(self) -> int:
+        n = len(self.file_paths)
+        return n if self.batch_size is None else -(-n // self.batch_size)
+
+    def _text(self, path: str) -> str:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        return text if self.max_length is None else text[:self.max_length]
+
+    def __getitem__(self, index: int) -> Any:
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"batch {index} out of range: the dataset has {len(self)} batches")
+        index %= len(self)
+        if self.batch_size is None:
+            x: Any = np.array(self._text(self.file_paths[index]), dtype=object)
+            return x if self.labels is None else (x, self.labels[index])
+        part = slice(index * self.batch_size, (index + 1) * self.batch_size)
+        texts = [self._text(p) for p in self.file_paths[part]]
+        x = np.empty(len(texts), dtype=object)
+        x[:] = texts
+        return x if self.labels is None else (x, self.labels[part])
+
+    def __iter__(self) -> Any:
+        return (self[i] for i in range(len(self)))
+
+
+def _index(directory: Path, labels: Any, class_names: list[str] | None) -> tuple[list[str], list[int], list[str]]:
+    def txt_files(folder: Path) -> list[str]:
+        found = []
+        for root, dirs, files in os.walk(folder):
+            dirs.sort()
+            found += [os.path.join(root, f) for f in sorted(files) if f.lower().endswith(".txt")]
+        return sorted(found)
+
+    if labels == "inferred":
+        subdirs = sorted(d.name for d in directory.iterdir() if d.is_dir())
+        if class_names is not None:
+            if sorted(class_names) != subdirs:
+                raise ValueError(f"{_NAME}: class_names {list(class_names)} must be the sub-folders of {directory}: "
+                                 f"{subdirs}")
+            subdirs = list(class_names)
+        paths, ids = [], []
+        for i, name in enumerate(subdirs):
+            found = txt_files(directory / name)
+            paths += found
+            ids += [i] * len(found)
+        return paths, ids, subdirs
+    paths = txt_files(directory)
+    if labels is None:
+        return paths, [], []
+    if len(labels) != len(paths):
+        raise ValueError(f"{_NAME}: expected as many labels as .txt files in {directory}: {len(paths)} files, "
+                         f"{len(labels)} labels")
+    ids = [int(v) for v in labels]
+    return paths, ids, [str(c) for c in sorted(set(ids))]
+
+
+def text_dataset_from_directory(directory: str | os.PathLike[str], labels: Any = "inferred", label_mode: str | None = "int",
+                                class_names: list[str] | None = None, batch_size: int | None = 32,
+                                max_length: int | None = None, shuffle: bool = True, seed: int | None = None,
+                                validation_split: float | None = None, subset: str | None = None,
+                                follow_links: bool = False, verbose: bool = True) -> Any:
+    """Texts from ``directory/<class>/*.txt`` with their labels, in batches that ``fit`` reads.
+
+    Parameters
+    ----------
+    labels : "inferred", None, or a list of int
+        ``"inferred"``: one class per sub-folder; a list: one label per file, in sorted path order.
+    label_mode : "int", "categorical", "binary" or None
+        Integer ids, one-hot ``float32``, ``float32`` of shape ``(batch, 1)`` (two classes), or no labels.
+    max_length : int, optional
+        Cut each text to this many characters.
+    validation_split, subset : float, "training" / "validation" / "both"
+        Keep the last fraction apart; ``"both"`` returns ``[train, validation]``. Needs ``seed`` when shuffling.
+
+    Returns
+    -------
+    TextFileDataset
+        ``ds[i]`` is ``(texts, labels)``, texts a NumPy object array of ``str``; ``ds.class_names``.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ValueError(f"{_NAME}: {directory} is not a folder")
+    if not (labels in ("inferred", None) if isinstance(labels, (str, type(None))) else isinstance(labels, (list, tuple,
+                                                                                                           np.ndarray))):
+        raise ValueError(f"{_NAME}: labels must be 'inferred', None or a list of labels, got {labels!r}")
+    if labels is None:
+        label_mode = None
+    if label_mode not in ("int", "categorical", "binary", None):
+        raise ValueError(f"{_NAME}: label_mode must be 'int', 'categorical', 'binary' or None, got {label_mode!r}")
+    if class_names is not None and labels != "inferred":
+        raise ValueError(f"{_NAME}: class_names is only allowed with labels='inferred'")
+    if subset not in (None, "training", "validation", "both"):
+        raise ValueError(f"{_NAME}: subset must be 'training', 'validation', 'both' or None, got {subset!r}")
+    if (validation_split is None) != (subset is None):
+        raise ValueError(f"{_NAME}: validation_split and subset go together (got {validation_split!r}, {subset!r})")
+    if validation_split is not None and not 0 < validation_split < 1:
+        raise ValueError(f"{_NAME}: validation_split must be between 0 and 1, got {validation_split}")
+    if validation_split and shuffle and seed is None:
+        raise ValueError(f"{_NAME}: if using validation_split and shuffling the data, you must provide a seed "
+                         "argument, to make sure that there is no overlap between the training and validation subset")
+    del follow_links  # os.walk does not follow links, as Keras' default
+
+    paths, ids, names = _index(directory, labels, class_names)
+    if not paths:
+        raise ValueError(f"{_NAME}: no .txt files found in {directory}")
+    if label_mode == "binary" and len(names) != 2:
+        raise ValueError(f"{_NAME}: label_mode='binary' needs exactly 2 classes, found {len(names)}: {names}")
+    if verbose:
+        print(f"Found {len(paths)} files belonging to {len(names)} classes.")
+    if shuffle:
+        if seed is None:
+            seed = int(np.random.randint(1_000_000))
+        np.random.RandomState(seed).shuffle(paths)
+        np.random.RandomState(seed).shuffle(ids)
+
+    def make(lo: int, hi: int) -> TextFileDataset:
+        part = np.asarray(ids[lo:hi], dtype=np.int32)
+        y: np.ndarray | None
+        if label_mode is None:
+            y = None
+        elif label_mode == "int":
+            y = part
+        elif label_mode == "binary":
+            y = part.astype(np.float32)[:, None]
+        else:
+            y = np.eye(len(names), dtype=np.float32)[part]
+        return TextFileDataset(paths[lo:hi], y, names or None, batch_size, max_length)
+
+    n = len(paths)
+    if validation_split is None:
+        return make(0, n)
+    n_val = int(validation_split * n)
+    if subset in ("training", "both") and verbose:
+        print(f"Using {n - n_val} files for training.")
+    if subset in ("validation", "both") and verbose:
+        print(f"Using {n_val} files for validation.")
+    if subset == "training":
+        return make(0, n - n_val)
+    if subset == "validation":
+        return make(n - n_val, n)
+    return [make(0, n - n_val), make(n - n_val, n)]
