@@ -153,6 +153,28 @@ def output_grads(g: Any, return_sequences: bool, mask: Any, T: int, batch: int, 
     return gs
 
 
+def start_grads(g: Any, state_grad: Any, return_sequences: bool, mask: Any, T: int, batch: int, units: int,
+                dtype: Any) -> tuple[Any, Any]:
+    """(dC/dh_t from the outputs for every step, or None; dh carried into step T-1, a fresh array).
+
+    With only the last output and no mask, the outputs' gradient all enters at t = T-1: the loop then
+    need not add T - 1 zero arrays."""
+    if return_sequences or mask is not None:
+        dh = xp.zeros((batch, units), dtype=dtype) if state_grad is None else state_grad.astype(dtype, copy=True)
+        return output_grads(g, return_sequences, mask, T, batch, units, dtype), dh
+    dh = g.astype(dtype, copy=True)
+    if state_grad is not None:
+        dh += state_grad
+    return None, dh
+
+
+def column_sums(dZ: Any) -> Any:
+    """1^T dZ over all steps and rows (a bias gradient); ones @ dZ is 2-3x faster than dZ.sum(axis=0) here
+    (design/speed-notes.md)."""
+    dZ2 = dZ.reshape(dZ.shape[0] * dZ.shape[1], -1) if dZ.ndim > 2 else dZ
+    return (xp.ones((1, dZ2.shape[0]), dtype=dZ2.dtype) @ dZ2)[0]
+
+
 def weight_grads(xt: Any, H: Any, dZ: Any, dZ_rec: Any, x: Tensor, kernel: Tensor, recurrent: Tensor,
                   go_backwards: bool, W: Any = None, rm: Any = None) -> tuple[Any, Any, Any]:
     """dx = dZ W^T, dW = X^T dZ, dU = H_prev^T dZ_rec: all steps in one matmul each (H_prev * rm under
