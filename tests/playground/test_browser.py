@@ -264,7 +264,8 @@ def test_upload_a_csv(page):
                                               "buffer": "\n".join(three).encode()}])
     page.wait_for_function("window.playground.state.classes.length === 3")
     page.wait_for_function("window.playground.frame.confusion && window.playground.frame.confusion.length === 3")
-    assert page.locator("#confusion tr").count() == 4
+    # The frame is drawn on the next animation frame, so wait for the table rather than read it at once.
+    page.wait_for_function("document.querySelectorAll('#confusion tr').length === 4")
     assert page.is_visible('[data-testid="neuron-output-2"]')  # one output neuron per class
     assert "3 classes" in page.text_content("#csv-info")
 
@@ -296,7 +297,11 @@ def test_upload_four_columns_shows_the_table_view(page):
                            timeout=20000)
     page.click("#play-pause")
     page.wait_for_function("!window.playground.frame.playing")
-    page.wait_for_timeout(200)
+    # The last frame reaches the table on the next animation frame: wait for it instead of sleeping.
+    page.wait_for_function("""(() => {
+        const wrong = window.playground.frame.table.correct.filter((c) => !c).length;
+        return document.querySelectorAll('#data-table tbody tr.wrong').length === wrong
+            && document.querySelectorAll('#data-table tbody tr.right').length === 150 - wrong; })()""")
     frame = _frame(page)
     wrong = sum(not c for c in frame["table"]["correct"])
     assert page.locator("#data-table tbody tr.wrong").count() == wrong
