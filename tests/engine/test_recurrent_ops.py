@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from oracles.torch_ref import load_keras_rnn_weights, torch_to_keras_weight
 
 import glassnet as gn
 from glassnet.engine.gradcheck import check_gradients
@@ -65,25 +66,10 @@ def test_other_activations_and_no_bias() -> None:
 
 
 def _torch_module(kind: str, w: np.ndarray, u: np.ndarray, b: np.ndarray) -> torch.nn.Module:
-    """A torch RNN with Keras' weights: torch keeps (k u, in) matrices, gates i f g o (LSTM) and r z n (GRU)."""
+    """A torch RNN holding Keras' weights (see tests.oracles.torch_ref.load_keras_rnn_weights)."""
     cls = {"simple_rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind]
     mod = cls(F, U, batch_first=True, dtype=torch.float64)
-
-    def order(a: np.ndarray) -> np.ndarray:  # Keras z r h -> torch r z n along the gate axis
-        if kind != "gru":
-            return a
-        z, r, h = np.split(a, 3, axis=-1)
-        return np.concatenate([r, z, h], axis=-1)
-
-    with torch.no_grad():
-        mod.weight_ih_l0.copy_(torch.tensor(order(w).T))
-        mod.weight_hh_l0.copy_(torch.tensor(order(u).T))
-        if kind == "gru":
-            mod.bias_ih_l0.copy_(torch.tensor(order(b[0])))
-            mod.bias_hh_l0.copy_(torch.tensor(order(b[1])))
-        else:
-            mod.bias_ih_l0.copy_(torch.tensor(b))
-            mod.bias_hh_l0.zero_()  # torch has two biases; Keras one
+    load_keras_rnn_weights(mod, kind, w, u, b)
     return mod
 
 
@@ -109,17 +95,12 @@ def test_forward_states_and_gradients_match_torch(kind: str) -> None:
     for s, ts in zip(states, tstates):
         np.testing.assert_allclose(s.numpy(), ts[0].detach().numpy(), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(grads[0], tx.grad.numpy(), rtol=1e-9, atol=1e-12)
-    order = [1, 0, 2] if kind == "gru" else [0, 1, 2, 3][:GATES[kind]]
 
-    def keras_from_torch(a: np.ndarray) -> np.ndarray:  # (k u, n) torch -> Keras (n, k u)
-        parts = np.split(a, GATES[kind], axis=0)
-        return np.concatenate([parts[i] for i in order], axis=0).T
-
-    np.testing.assert_allclose(grads[1], keras_from_torch(mod.weight_ih_l0.grad.numpy()), rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(grads[2], keras_from_torch(mod.weight_hh_l0.grad.numpy()), rtol=1e-9, atol=1e-12)
-    db_ih = keras_from_torch(mod.bias_ih_l0.grad.numpy()[:, None])[0]
+    np.testing.assert_allclose(grads[1], torch_to_keras_weight(kind, mod.weight_ih_l0.grad.numpy()), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(grads[2], torch_to_keras_weight(kind, mod.weight_hh_l0.grad.numpy()), rtol=1e-9, atol=1e-12)
+    db_ih = torch_to_keras_weight(kind, mod.bias_ih_l0.grad.numpy()[:, None])[0]
     if kind == "gru":
-        db_hh = keras_from_torch(mod.bias_hh_l0.grad.numpy()[:, None])[0]
+        db_hh = torch_to_keras_weight(kind, mod.bias_hh_l0.grad.numpy()[:, None])[0]
         np.testing.assert_allclose(grads[3], np.stack([db_ih, db_hh]), rtol=1e-9, atol=1e-12)
     else:
         np.testing.assert_allclose(grads[3], db_ih, rtol=1e-9, atol=1e-12)

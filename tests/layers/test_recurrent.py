@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from oracles.torch_ref import load_keras_rnn_weights, torch_to_keras_weight
 
 import glassnet as gn
 from glassnet import layers
@@ -57,30 +58,8 @@ def test_lstm_defaults_follow_keras() -> None:
 
 def _torch_twin(kind: str, layer: gn.layers.Layer) -> torch.nn.Module:
     mod = KINDS[kind][1](F, U, batch_first=True, dtype=torch.float64)
-    w, u, b = (np.asarray(v.numpy(), dtype=np.float64) for v in layer.weights)
-
-    def order(a: np.ndarray) -> np.ndarray:  # Keras GRU z r h -> torch r z n
-        if kind != "GRU":
-            return a
-        z, r, h = np.split(a, 3, axis=-1)
-        return np.concatenate([r, z, h], axis=-1)
-
-    with torch.no_grad():
-        mod.weight_ih_l0.copy_(torch.tensor(order(w).T))
-        mod.weight_hh_l0.copy_(torch.tensor(order(u).T))
-        mod.bias_ih_l0.copy_(torch.tensor(order(b[0] if kind == "GRU" else b)))
-        if kind == "GRU":
-            mod.bias_hh_l0.copy_(torch.tensor(order(b[1])))
-        else:
-            mod.bias_hh_l0.zero_()
+    load_keras_rnn_weights(mod, kind, *(np.asarray(v.numpy(), dtype=np.float64) for v in layer.weights))
     return mod
-
-
-def _keras_from_torch(kind: str, a: np.ndarray) -> np.ndarray:
-    if kind == "GRU":
-        r, z, h = np.split(a, 3, axis=0)
-        a = np.concatenate([z, r, h], axis=0)
-    return a.T
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
@@ -100,10 +79,10 @@ def test_one_adam_step_matches_torch(kind: str) -> None:
     loss.backward()
     opt.step()
     model.train_on_batch(x, y)
-    np.testing.assert_allclose(layer.kernel.numpy(), _keras_from_torch(kind, mod.weight_ih_l0.detach().numpy()),
+    np.testing.assert_allclose(layer.kernel.numpy(), torch_to_keras_weight(kind, mod.weight_ih_l0.detach().numpy()),
                                rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(layer.recurrent_kernel.numpy(),
-                               _keras_from_torch(kind, mod.weight_hh_l0.detach().numpy()), rtol=1e-8, atol=1e-10)
+                               torch_to_keras_weight(kind, mod.weight_hh_l0.detach().numpy()), rtol=1e-8, atol=1e-10)
 
 
 @pytest.mark.parametrize("kind", list(KINDS))

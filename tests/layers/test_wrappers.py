@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from oracles.torch_ref import keras_to_torch_gates, load_keras_rnn_weights
 
 import glassnet as gn
 from glassnet import layers
@@ -16,23 +17,11 @@ B, T, F, U = 3, 5, 4, 3
 KINDS = {"LSTM": (layers.LSTM, torch.nn.LSTM), "GRU": (layers.GRU, torch.nn.GRU)}
 
 
-def _order(kind: str, a: np.ndarray) -> np.ndarray:  # Keras GRU z r h -> torch r z n; LSTM i f c o alike
-    if kind != "GRU":
-        return a
-    z, r, h = np.split(a, 3, axis=-1)
-    return np.concatenate([r, z, h], axis=-1)
-
-
 def _torch_twin(kind: str, bi: layers.Bidirectional) -> torch.nn.Module:
     mod = KINDS[kind][1](F, U, batch_first=True, bidirectional=True, dtype=torch.float64)
-    with torch.no_grad():
-        for sub, suffix in ((bi.forward_layer, ""), (bi.backward_layer, "_reverse")):
-            w, u, b = (np.asarray(v.numpy(), dtype=np.float64) for v in sub.weights)
-            getattr(mod, f"weight_ih_l0{suffix}").copy_(torch.tensor(_order(kind, w).T))
-            getattr(mod, f"weight_hh_l0{suffix}").copy_(torch.tensor(_order(kind, u).T))
-            getattr(mod, f"bias_ih_l0{suffix}").copy_(torch.tensor(_order(kind, b[0] if kind == "GRU" else b)))
-            hh = getattr(mod, f"bias_hh_l0{suffix}")
-            hh.copy_(torch.tensor(_order(kind, b[1]))) if kind == "GRU" else hh.zero_()
+    for sub, suffix in ((bi.forward_layer, ""), (bi.backward_layer, "_reverse")):
+        load_keras_rnn_weights(mod, kind, *(np.asarray(v.numpy(), dtype=np.float64) for v in sub.weights),
+                               suffix=suffix)
     return mod
 
 
@@ -70,9 +59,9 @@ def test_matches_a_torch_bidirectional_rnn_forward_and_gradients(kind: str, mode
     np.testing.assert_allclose(merged.numpy(), ref.detach().numpy(), rtol=1e-10, atol=1e-12)
     grads = tape.gradient(cost, [xv] + bi.weights)
     np.testing.assert_allclose(np.asarray(grads[0]), xt.grad.numpy(), rtol=1e-8, atol=1e-10)
-    w_ih = _order(kind, np.asarray(grads[1])).T  # forward kernel's gradient, in torch's layout
+    w_ih = keras_to_torch_gates(kind, np.asarray(grads[1])).T  # forward kernel's gradient, in torch's layout
     np.testing.assert_allclose(w_ih, mod.weight_ih_l0.grad.numpy(), rtol=1e-8, atol=1e-10)
-    w_ih_rev = _order(kind, np.asarray(grads[4])).T
+    w_ih_rev = keras_to_torch_gates(kind, np.asarray(grads[4])).T
     np.testing.assert_allclose(w_ih_rev, mod.weight_ih_l0_reverse.grad.numpy(), rtol=1e-8, atol=1e-10)
 
 

@@ -85,3 +85,39 @@ def keras_relu(x: torch.Tensor, negative_slope: float = 0.0, max_value: float | 
 
 __all__ = ["F", "KERAS_EPS", "keras_clip", "keras_reduce", "keras_relu", "to_numpy", "to_torch", "torch",
            "torch_linear", "torch_mlp_from"]
+
+
+# --- recurrent layers: Keras' weights in torch's nn.RNN / nn.LSTM / nn.GRU ------------------------------------
+def keras_to_torch_gates(cell: str, a: np.ndarray) -> np.ndarray:
+    """Keras' gate blocks along the last axis in torch's order: GRU z r h -> r z n (LSTM i f c o is torch's i f g o).
+
+    The GRU swap is its own inverse, so the same call maps torch's order back to Keras'.
+    """
+    if cell.lower() != "gru":
+        return a
+    z, r, h = np.split(a, 3, axis=-1)
+    return np.concatenate([r, z, h], axis=-1)
+
+
+def torch_to_keras_weight(cell: str, a: np.ndarray) -> np.ndarray:
+    """A torch ``(k u, n)`` RNN weight (or its gradient) in Keras' ``(n, k u)`` layout and gate order."""
+    return keras_to_torch_gates(cell, a.T)
+
+
+def load_keras_rnn_weights(module: torch.nn.Module, cell: str, kernel: np.ndarray, recurrent_kernel: np.ndarray,
+                           bias: np.ndarray, suffix: str = "") -> None:
+    """Copy a Keras RNN's weights into layer 0 of a torch RNN module (``suffix="_reverse"``: its backward direction).
+
+    torch keeps ``(k u, n)`` matrices and two biases; Keras keeps ``(n, k u)`` and one bias (GRU: a (2, 3u)
+    input and recurrent pair), so the recurrent bias is zero except for the GRU.
+    """
+    gru = cell.lower() == "gru"
+    with torch.no_grad():
+        getattr(module, f"weight_ih_l0{suffix}").copy_(torch.tensor(keras_to_torch_gates(cell, kernel).T))
+        getattr(module, f"weight_hh_l0{suffix}").copy_(torch.tensor(keras_to_torch_gates(cell, recurrent_kernel).T))
+        getattr(module, f"bias_ih_l0{suffix}").copy_(torch.tensor(keras_to_torch_gates(cell, bias[0] if gru else bias)))
+        recurrent_bias = getattr(module, f"bias_hh_l0{suffix}")
+        if gru:
+            recurrent_bias.copy_(torch.tensor(keras_to_torch_gates(cell, bias[1])))
+        else:
+            recurrent_bias.zero_()

@@ -4,10 +4,6 @@ the same."""
 from __future__ import annotations
 
 import base64
-import json
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,19 +11,9 @@ import pytest
 import glassnet as keras
 from glassnet.playground import Session
 
-ROOT = Path(__file__).resolve().parents[2]
 EPOCHS = 4
 CSV = "a,b,label\n" + "\n".join(f"{x:.3f},{y:.3f},{int(np.hypot(x, y) // 2)}"
                                   for x, y in np.random.default_rng(5).uniform(-5, 5, (120, 2)))
-
-
-def _run_script(script: str, folder: Path, epochs: int) -> dict:
-    path = folder / "playground.py"
-    path.write_text(script)
-    out = subprocess.run([sys.executable, str(path), "--epochs", str(epochs), "--json"], capture_output=True, text=True,
-                         cwd=folder, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=120)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _sessions() -> list[Session]:
@@ -47,7 +33,7 @@ def _sessions() -> list[Session]:
     return [plain, rich, upload]
 
 
-def test_the_exported_script_reproduces_the_run(tmp_path):
+def test_the_exported_script_reproduces_the_run(tmp_path, run_exported_script):
     sessions = _sessions()
     assert sessions[2].head == "softmax" and sessions[2].data.n_classes == 4
     for i, session in enumerate(sessions):
@@ -57,7 +43,7 @@ def test_the_exported_script_reproduces_the_run(tmp_path):
         assert reply["type"] == "export" and reply["filename"] == "playground.py"
         folder = tmp_path / str(i)
         folder.mkdir()
-        result = _run_script(reply["content"], folder, EPOCHS)
+        result = run_exported_script(reply["content"], folder, EPOCHS)
         assert result["epochs"] == EPOCHS
         assert result["train_loss"] == pytest.approx(frame["train_loss"], rel=1e-5, abs=1e-7)
         assert result["test_loss"] == pytest.approx(frame["test_loss"], rel=1e-5, abs=1e-7)
@@ -65,7 +51,7 @@ def test_the_exported_script_reproduces_the_run(tmp_path):
             assert np.allclose(kernel, w, atol=1e-6) and np.allclose(bias, b, atol=1e-6)
 
 
-def test_the_script_stops_where_the_session_stops(tmp_path):
+def test_the_script_stops_where_the_session_stops(tmp_path, run_exported_script):
     session = Session(seed=3)
     session.handle({"type": "config", "config": {"noise": 10, "features": ["x1^2", "x2^2"], "hidden": [],
                                                  "stop_test_loss": 0.05}})
@@ -73,17 +59,17 @@ def test_the_script_stops_where_the_session_stops(tmp_path):
     while session.playing:
         frame = session.advance()
     script = session.handle({"type": "export", "format": "python"})[0]["content"]
-    result = _run_script(script, tmp_path, 1000)
+    result = run_exported_script(script, tmp_path, 1000)
     assert result["epochs"] == frame["epoch"] and result["test_loss"] == pytest.approx(frame["test_loss"], rel=1e-5)
 
 
-def test_an_edited_network_exports_its_weights(tmp_path):
+def test_an_edited_network_exports_its_weights(tmp_path, run_exported_script):
     session = Session(seed=4)
     session.handle({"type": "set_weight", "layer": 0, "from": 1, "to": 3, "value": 1.25})
     frame = session.frame()
     script = session.handle({"type": "export", "format": "python"})[0]["content"]
     assert "1.25" in script
-    result = _run_script(script, tmp_path, 0)
+    result = run_exported_script(script, tmp_path, 0)
     assert np.allclose(result["weights"][0][0], frame["weights"][0], atol=1e-7)
 
 
@@ -100,7 +86,7 @@ def test_the_keras_file_loads_and_predicts_the_same(tmp_path):
     assert np.allclose(loaded.predict(x, verbose=0), session.model.predict(x, verbose=0), atol=1e-6)
 
 
-def test_the_script_reproduces_carried_batches_l1_freezes_init_zero_and_cos(tmp_path):
+def test_the_script_reproduces_carried_batches_l1_freezes_init_zero_and_cos(tmp_path, run_exported_script):
     l1 = Session(seed=31)
     l1.handle({"type": "config", "config": {
         "batch_size": 7, "learning_rate": 0.1, "regularization": "l1", "regularization_rate": 0.03,
@@ -116,7 +102,7 @@ def test_the_script_reproduces_carried_batches_l1_freezes_init_zero_and_cos(tmp_
         assert ("class L1Freeze" in script) == (i == 0) and ("initZero" in script) == (i == 1)
         folder = tmp_path / str(i)
         folder.mkdir()
-        result = _run_script(script, folder, EPOCHS + 2)
+        result = run_exported_script(script, folder, EPOCHS + 2)
         assert result["train_loss"] == pytest.approx(frame["train_loss"], rel=1e-5, abs=1e-7)
         for (kernel, bias), w, b in zip(result["weights"], frame["weights"], frame["biases"]):
             assert np.allclose(kernel, w, atol=1e-6) and np.allclose(bias, b, atol=1e-6)

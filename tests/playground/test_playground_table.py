@@ -4,10 +4,6 @@ has a table of test points, and the exported script and .keras file reproduce th
 from __future__ import annotations
 
 import base64
-import json
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,7 +13,6 @@ from glassnet.playground import Limits, ProtocolError, Session
 from glassnet.playground.csv_upload import MAX_FEATURE_COLUMNS, parse_csv
 from glassnet.playground.frames import TABLE_ROWS, predicted_class, true_class
 
-ROOT = Path(__file__).resolve().parents[2]
 RNG = np.random.default_rng(7)
 X = RNG.uniform(-3, 3, (600, 4))
 RULE = np.where(X[:, 2] * X[:, 3] > 0, "yes", "no")  # needs columns 3 and 4 (c, d) and nothing else
@@ -134,22 +129,13 @@ def test_the_frame_stays_fast():
     assert wide < 3 * (time.perf_counter() - start) + 0.2
 
 
-def _run_script(script: str, folder: Path, epochs: int) -> dict:
-    path = folder / "playground.py"
-    path.write_text(script)
-    out = subprocess.run([sys.executable, str(path), "--epochs", str(epochs), "--json"], capture_output=True, text=True,
-                         cwd=folder, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=120)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def test_the_export_reproduces_a_run_on_four_columns(tmp_path):
+def test_the_export_reproduces_a_run_on_four_columns(tmp_path, run_exported_script):
     s, _, _ = _four_columns(seed=8, hidden=[{"units": 5, "dropout": 0.1}], optimizer="momentum", train_ratio=60)
     for _ in range(3):
         frame = s.advance()
     script = s.handle({"type": "export", "format": "python"})[0]["content"]
     assert "keras.Input((4,))" in script and "FeatureCross" not in script.split("model = keras.Sequential")[1]
-    result = _run_script(script, tmp_path, 3)
+    result = run_exported_script(script, tmp_path, 3)
     assert result["train_loss"] == pytest.approx(frame["train_loss"], rel=1e-5, abs=1e-7)
     assert result["test_loss"] == pytest.approx(frame["test_loss"], rel=1e-5, abs=1e-7)
     for (kernel, bias), w, b in zip(result["weights"], frame["weights"], frame["biases"]):
