@@ -1,12 +1,14 @@
-"""Command line: ``glassnet demo mnist [--model mlp|cnn] [--epochs N] ...`` and ``glassnet playground [--port N] ...``."""
+"""Command line: ``glassnet demo mnist [--model mlp|cnn|lstm] [--epochs N] ...`` and ``glassnet playground [--port N] ...``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-# Each demo model's recipe: the lecture MLP (5 epochs, batch 50) and Keras' convnet (batch 128).
-DEFAULTS = {"mlp": {"epochs": 5, "batch_size": 50}, "cnn": {"epochs": 2, "batch_size": 128}}
+# Each demo model's recipe: the lecture MLP (5 epochs, batch 50), Keras' convnet (batch 128) and the
+# row-by-row LSTM (3 epochs, batch 128).
+DEFAULTS = {"mlp": {"epochs": 5, "batch_size": 50}, "cnn": {"epochs": 2, "batch_size": 128},
+            "lstm": {"epochs": 3, "batch_size": 128}}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,11 +17,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="train a demo network on a bundled dataset")
     demo.add_argument("dataset", choices=["mnist"], help="the dataset (bundled, works offline)")
     demo.add_argument("--model", default="mlp",
-                      help="mlp (the lecture MLP) or cnn (Keras' simple MNIST convnet)")
-    demo.add_argument("--epochs", type=int, default=None, help="default: 5 for mlp, 2 for cnn")
-    demo.add_argument("--batch-size", type=int, default=None, help="default: 50 for mlp, 128 for cnn")
+                      help="mlp (the lecture MLP), cnn (Keras' simple MNIST convnet) or lstm (an LSTM(128) "
+                           "reading the image row by row)")
+    demo.add_argument("--epochs", type=int, default=None, help="default: 5 for mlp, 2 for cnn, 3 for lstm")
+    demo.add_argument("--batch-size", type=int, default=None, help="default: 50 for mlp, 128 for cnn and lstm")
     demo.add_argument("--learning-rate", type=float, default=0.001)
     demo.add_argument("--samples", type=int, default=None, help="use only the first N training images")
+    demo.add_argument("--test-samples", type=int, default=None, help="test on only the first N test images")
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--verbose", type=int, default=1, choices=[0, 1, 2])
     demo.add_argument("--report-dir", default="glassnet-report",
@@ -75,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         run_mnist_demo(args.model, epochs=args.epochs, batch_size=args.batch_size, samples=args.samples,
                        seed=args.seed, verbose=args.verbose, learning_rate=args.learning_rate,
-                       report_dir=None if args.no_report else args.report_dir)
+                       report_dir=None if args.no_report else args.report_dir, test_samples=args.test_samples)
     return 0
 
 

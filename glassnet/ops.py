@@ -12,6 +12,21 @@ from . import backend
 from .backend import xp
 from .engine.ops import conv as _conv
 from .engine.ops import pooling as _pooling
+from .engine.ops.arrays import split, take, tile
+from .engine.ops.compare import (
+    argmax,
+    argmin,
+    equal,
+    greater,
+    greater_equal,
+    less,
+    less_equal,
+    logical_and,
+    logical_not,
+    logical_or,
+    not_equal,
+)
+from .engine.ops.einsum import einsum
 from .engine.ops.math import (
     abs,
     add,
@@ -152,3 +167,5 @@ __all__ = [
     "where", "zeros",
 ]
 __all__ += ["average_pool", "conv", "conv_transpose", "max_pool"]
+__all__ += ["argmax", "argmin", "equal", "greater", "greater_equal", "less", "less_equal", "logical_and", "logical_not",
+            "logical_or", "not_equal", "split", "take", "tile", "einsum"]

@@ -1,5 +1,6 @@
 """Datasets bundled with glassnet (``keras.datasets.mnist.load_data()``), offline."""
 
-from . import fashion_mnist, imdb, logic_gates, mnist, playground, reuters, sunspots
+from . import fashion_mnist, imdb, logic_gates, mnist, playground, reuters, sunspots, tiny_shakespeare
 
-__all__ = ["fashion_mnist", "imdb", "logic_gates", "mnist", "playground", "reuters", "sunspots"]
+__all__ = ["fashion_mnist", "imdb", "logic_gates", "mnist", "playground", "reuters", "sunspots",
+           "tiny_shakespeare"]

@@ -45,6 +45,9 @@ from .preprocessing import Normalization, Rescaling
 from .recurrent import GRU, LSTM, SimpleRNN
 from .regularization import Dropout
 from .reshaping import Flatten, Reshape
+from .rnn import RNN
+from .rnn_cells import GRUCell, LSTMCell, SimpleRNNCell
+from .rnn_stacked import StackedRNNCells
 from .spatial import Cropping2D, UpSampling2D, ZeroPadding2D
 from .text_lookup import IntegerLookup, StringLookup
 from .text_vectorization import TextVectorization
@@ -65,6 +68,7 @@ __all__ = [
     "MaxPooling2D", "UpSampling2D", "ZeroPadding2D",
     # sequences (issue 12)
     "Embedding", "GRU", "LSTM", "SimpleRNN",
+    "GRUCell", "LSTMCell", "RNN", "SimpleRNNCell", "StackedRNNCells",  # the generic RNN and its cells (issue 12)
     "Bidirectional", "Masking", "TimeDistributed",  # masks and wrappers (issue 12)
     # attention (issue 12)
     "AdditiveAttention", "Attention", "LayerNormalization", "MultiHeadAttention",

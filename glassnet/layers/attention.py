@@ -8,45 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backend import xp
 from ..checks import check_integer, check_number
 from ..engine.ops import attention as _att
 from ..engine.ops import math as m
 from ..engine.ops import nn
 from ..explanation import Equation, Explanation, Param, dc
+from . import attention_masks as _masks
 from .base import Layer, as_shape
 from .input_spec import _to_tensors
 from .weight_options import set_weight_options, weight_options_config
 
 _OPTIONS = ("kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer", "kernel_constraint",
             "bias_constraint")
-
-
-def _mask_and_causal(mask: Any, causal: bool, tq: int, tk: int) -> Any:
-    """The boolean mask (True = visible) combined with the causal one (key j visible to query i when j <= i)."""
-    if mask is not None:
-        mask = getattr(mask, "data", mask)
-        mask = xp.asarray(mask).astype(bool)
-    if causal:
-        c = _att.causal_mask(tq, tk)
-        mask = c if mask is None else mask & c
-    return mask
-
-
-def _and(a: Any, b: Any) -> Any:
-    return a if b is None else (b if a is None else a & b)
-
-
-def _keras_masks(query: Any, value: Any, key: Any) -> Any:
-    """Keras 3's automatic mask from the masks riding on the inputs (Embedding(mask_zero=True), Masking):
-    query_mask[:, :, None] & value_mask[:, None, :] & key_mask[:, None, :]."""
-    found = None
-    for t, where in ((query, (slice(None), slice(None), None)), (value, (slice(None), None, slice(None))),
-                     (key, (slice(None), None, slice(None)))):
-        mk = getattr(t, "_keras_mask", None)
-        if mk is not None:
-            found = _and(found, xp.asarray(getattr(mk, "data", mk)).astype(bool)[where])
-    return found
 
 
 class MultiHeadAttention(Layer):
@@ -75,9 +48,12 @@ class MultiHeadAttention(Layer):
     -----
     Weights in Keras' order: query kernel (d_model, heads, key_dim), query bias (heads, key_dim), key kernel and
     bias, value kernel (d_value, heads, value_dim) and bias (heads, value_dim), output kernel
-    (heads, value_dim, d_out), output bias (d_out,).  ``call(query, value, key=None, attention_mask=None,
-    return_attention_scores=False, training=None, use_causal_mask=False)``; the mask is boolean
-    (batch, T_q, T_v), True where a query may attend.  A query that may attend to nothing gets zeros.
+    (heads, value_dim, d_out), output bias (d_out,).  ``call(query, value, key=None, query_mask=None,
+    value_mask=None, key_mask=None, attention_mask=None, return_attention_scores=False, training=None,
+    use_causal_mask=False)``; ``attention_mask`` is boolean (batch, T_q, T_v), True where a query may
+    attend.  The masks riding on query, value and key (Embedding(mask_zero=True), Masking) join it as in
+    Keras (see :mod:`glassnet.layers.attention_masks`), and the output carries the query's mask.  A query
+    that may attend to nothing gets attention weights of 0.
     """
 
     # Keras: the output carries the query's mask; masks riding on query, value and key restrict the attention.
@@ -101,7 +77,9 @@ class MultiHeadAttention(Layer):
                 raise ValueError(f"{who}: output_shape must be one int (the last axis), got {output_shape}")
             output_shape = output_shape[0]
         self._output_dim = check_integer(output_shape, "output_shape", who, optional=True)
-        if attention_axes is not None:
+        if attention_axes is not None and \
+                ([attention_axes] if isinstance(attention_axes, int) else list(attention_axes)) not in ([1], [-2]):
+            # Keras saves the default as [1] (the sequence axis of (batch, T, features)), so that is accepted
             raise ValueError(f"{who}: attention_axes={attention_axes!r} is not supported; only the default "
                              "(None: attend over the sequence axis of (batch, T, features) inputs)")
         if activity_regularizer is not None:
@@ -140,13 +118,20 @@ class MultiHeadAttention(Layer):
         self.output_bias = weight("output_bias", (d_out,), "bias") if self.use_bias else None
         self._shapes = (q, v, k)
 
+    def _keras_variable_groups(self) -> list[tuple[str, list[Any]]]:
+        """Keras keeps these weights in four EinsumDense sublayers; saved files use its paths."""
+        return [(f"{part}_dense", [w for w in (getattr(self, f"{part}_kernel", None),
+                                              getattr(self, f"{part}_bias", None)) if w is not None])
+                for part in ("query", "key", "value", "output")]
+
     def get_build_config(self) -> dict[str, Any] | None:
         if self._shapes is None:
             return None
         q, v, k = self._shapes
-        return {"query_shape": q, "value_shape": v, "key_shape": k}
+        return {"shapes_dict": {"query_shape": q, "value_shape": v, "key_shape": k}}  # Keras 3's form
 
     def build_from_config(self, config: dict[str, Any]) -> None:
+        config = config.get("shapes_dict", config)  # files of glassnet 0.1 held the shapes directly
         if self._shapes is None and config.get("value_shape") is not None:
             self.build(as_shape(config["query_shape"]), as_shape(config["value_shape"]),
                        as_shape(config.get("key_shape") or config["value_shape"]))
@@ -159,11 +144,19 @@ class MultiHeadAttention(Layer):
         z = nn.dense(x, m.reshape(kernel, (kernel.shape[0], flat)), None if bias is None else m.reshape(bias, (flat,)))
         return m.transpose(m.reshape(z, (x.shape[0], x.shape[1], self.num_heads, size)), (0, 2, 1, 3))
 
-    def call(self, query: Any, value: Any = None, key: Any = None, attention_mask: Any = None,
-             return_attention_scores: bool = False, training: Any = None, use_causal_mask: bool = False) -> Any:
+    def call(self, query: Any, value: Any = None, key: Any = None, query_mask: Any = None, value_mask: Any = None,
+             key_mask: Any = None, attention_mask: Any = None, return_attention_scores: bool = False,
+             training: Any = None, use_causal_mask: bool = False) -> Any:
+        who = f"MultiHeadAttention '{self.name}'"
         if value is None:
-            raise ValueError(f"MultiHeadAttention '{self.name}': call(query, value) needs the value tensor "
+            raise ValueError(f"{who}: call(query, value) needs the value tensor "
                              "(pass the query twice for self-attention)")
+        # Keras fills each *_mask argument left as None from the mask riding on its tensor (key: only when
+        # a key tensor is given).
+        query_mask = getattr(query, "_keras_mask", None) if query_mask is None else query_mask
+        value_mask = getattr(value, "_keras_mask", None) if value_mask is None else value_mask
+        if key_mask is None and key is not None:
+            key_mask = getattr(key, "_keras_mask", None)
         value = _to_tensors(value)
         key = value if key is None else _to_tensors(key)
         if self._shapes is None:
@@ -171,8 +164,11 @@ class MultiHeadAttention(Layer):
         q = self._project(query, "query", self.key_dim)  # (B, H, Tq, key_dim)
         k = self._project(key, "key", self.key_dim)  # (B, H, Tk, key_dim)
         v = self._project(value, "value", self.value_dim)  # (B, H, Tk, value_dim)
-        mask = _mask_and_causal(attention_mask, use_causal_mask, query.shape[1], key.shape[1])
-        mask = _and(mask, _keras_masks(query, value, key))
+        query_mask = _masks.checked(who, "query_mask", query_mask, query.shape[:2])
+        value_mask = _masks.checked(who, "value_mask", value_mask, value.shape[:2])
+        key_mask = _masks.checked(who, "key_mask", key_mask, key.shape[:2])
+        mask = _masks.attention_mask_of(who, attention_mask, use_causal_mask, query_mask, value_mask, key_mask,
+                                        query.shape[1], key.shape[1], query.shape[0])
         if mask is not None and mask.ndim == 3:
             mask = mask[:, None]  # the same mask for every head
         o, a = _att.scaled_dot_product_attention(q, k, v, mask, dropout_rate=self.dropout, training=bool(training),
@@ -180,6 +176,8 @@ class MultiHeadAttention(Layer):
         h, vd = self.num_heads, self.value_dim
         o = m.reshape(m.transpose(o, (0, 2, 1, 3)), (query.shape[0], query.shape[1], h * vd))
         out = nn.dense(o, m.reshape(self.output_kernel, (h * vd, self.output_kernel.shape[-1])), self.output_bias)
+        if query_mask is not None:
+            out._keras_mask = query_mask  # Keras: the output carries the query's mask
         return (out, a) if return_attention_scores else out
 
     def compute_output_shape(self, query_shape: Any, value_shape: Any = None, key_shape: Any = None) -> Any:
@@ -267,19 +265,21 @@ class _ScoreAttention(Layer):
     def call(self, inputs: Any, mask: Any = None, return_attention_scores: bool = False, training: Any = None,
              use_causal_mask: bool = False) -> Any:
         q, v, k = self._split(inputs)
+        q_mask, v_mask = _masks.score_masks(f"{type(self).__name__} '{self.name}'", mask, q.shape, v.shape)
         scores = self._scores(q, k)  # (B, Tq, Tv)
-        q_mask = v_mask = None
-        if mask is not None:
-            q_mask, v_mask = mask[0], mask[1]
-        keys = None if v_mask is None else xp.asarray(getattr(v_mask, "data", v_mask)).astype(bool)[:, None, :]
-        keys = _mask_and_causal(keys, use_causal_mask, q.shape[1], v.shape[1])
+        keys = _masks.keys_visible(v_mask, use_causal_mask, q.shape[1], v.shape[1])
         out, a = _att.attend(scores, v, keys, self.dropout, bool(training), return_scores=True)
-        if q_mask is not None:  # Keras zeroes the outputs of masked queries
-            out = m.multiply(out, xp.asarray(getattr(q_mask, "data", q_mask))[..., None].astype(out.dtype))
+        if q_mask is not None:  # Keras zeroes the outputs of masked queries: O = where(q_mask, O, 0)
+            out = m.where(q_mask[..., None], out, 0.0)
         return (out, a) if return_attention_scores else out
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
-        return mask[0] if isinstance(mask, (list, tuple)) else None
+        # Keras: the query's mask (the first of [query_mask, value_mask]), checked like the call's.
+        if mask is None:
+            return None
+        q, v, _ = self._split(inputs)
+        q_mask, _ = _masks.score_masks(f"{type(self).__name__} '{self.name}'", mask, q.shape, v.shape)
+        return q_mask
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         q, v, _ = self._split(list(input_shape))

@@ -54,6 +54,9 @@ class Layer:
 
     # Integer inputs are cast to floatx unless a layer consumes indices (Embedding).
     _keeps_integer_input = False
+    # Whether the layer reads raw strings (TextVectorization, StringLookup): fit/evaluate/predict
+    # then let string arrays through to a model that starts with it.
+    _accepts_string_input = False
     # Whether the mask of the input passes on (through compute_mask) rather than being dropped, as in Keras.
     supports_masking = False
 
@@ -312,7 +315,8 @@ class Layer:
             if previous_mask is not None and self._call_accepts("mask"):
                 kwargs["mask"] = previous_mask
         outputs = self.call(inputs, *args, **kwargs)
-        if self.supports_masking:
+        # As Keras 3, a layer that overrides compute_mask supports masking without having to say so.
+        if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
             mask_propagation.attach(self, inputs, outputs, previous_mask)
         elif previous_mask is not None:
             mask_propagation.dropped(self)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from .. import activations as _activations
 from ..checks import check_integer, check_number
+from ..engine.ops import math as m
 from ..engine.ops import nn
+from ..engine.tensor import Tensor
 from ..explanation import Equation, Explanation, Param, dc, latex_text
 from ..registry import get_registered_object
 from ..serialization import SavedModelError
@@ -188,7 +193,11 @@ class Softmax(Layer):
         super().__init__(**kwargs)
         self.axis = check_integer(axis, "axis", f"Softmax '{self.name}'", low=-(2**31))
 
-    def call(self, inputs: Any) -> Any:
+    def call(self, inputs: Any, mask: Any = None) -> Any:
+        if mask is not None:
+            # Keras: a masked position gets a large negative logit, so it takes (almost) no probability
+            keep = np.asarray(mask.data if isinstance(mask, Tensor) else mask, dtype=inputs.dtype)
+            inputs = m.add(inputs, (1.0 - keep) * inputs.dtype.type(-1e9))
         return nn.softmax(inputs, self.axis)
 
     def _explain(self) -> Explanation:
@@ -198,6 +207,13 @@ class Softmax(Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "axis": self.axis}
+
+
+def _parameters(function: Callable[..., Any]) -> tuple[str, ...]:
+    try:
+        return tuple(inspect.signature(function).parameters)
+    except (TypeError, ValueError):  # a builtin without a signature
+        return ()
 
 
 class Lambda(Layer):
@@ -213,7 +229,10 @@ class Lambda(Layer):
         self.function = function
         self.arguments = arguments or {}
 
-    def call(self, inputs: Any) -> Any:
+    def call(self, inputs: Any, mask: Any = None) -> Any:
+        # As Keras: the function receives the mask only if it has a ``mask`` argument.
+        if mask is not None and "mask" in _parameters(self.function):
+            return self.function(inputs, mask=mask, **self.arguments)
         return self.function(inputs, **self.arguments)
 
     def _explain(self) -> Explanation:
@@ -234,15 +253,33 @@ class Lambda(Layer):
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "Lambda":
-        """Rebuild from a config; the function is found by its registered name, never loaded as code."""
+        """Rebuild from a config; the function is found by its registered name, never loaded as code.
+
+        Keras writes a named function as ``{"class_name": "function", "config": "name"}``, found the same
+        way, and a ``lambda`` as its Python bytecode (``"__lambda__"``), which glassnet never runs: the
+        user may opt in by passing the function itself, ``custom_objects={"<layer name>": function}``.
+        """
         config = dict(config)
-        if not isinstance(config.get("function"), str):  # a config only ever names a function
-            raise SavedModelError(f"Lambda layer '{config.get('name')}': its function is saved as "
-                                  f"{str(config.get('function'))[:60]}; a config may only name a registered function")
-        fn = get_registered_object(config["function"])
+        layer = config.get("name")
+        saved = config.get("function")
+        if isinstance(saved, dict) and saved.get("class_name") == "function" and isinstance(saved.get("config"), str):
+            saved = saved["config"]
+        if isinstance(saved, dict) and saved.get("class_name") == "__lambda__":
+            fn = get_registered_object(layer) if isinstance(layer, str) else None
+            if fn is None or not callable(fn):
+                raise SavedModelError(
+                    f"Lambda layer '{layer}': Keras saved its function as Python bytecode, and glassnet never runs "
+                    "code from a file (Keras too refuses it in safe_mode). To load the model, pass the function "
+                    f"yourself: load_model(path, custom_objects={{'{layer}': my_function}})")
+            config["function"] = fn
+            return cls(**config)
+        if not isinstance(saved, str):  # a config only ever names a function
+            raise SavedModelError(f"Lambda layer '{layer}': its function is saved as {str(saved)[:60]}; a config "
+                                  "may only name a registered function")
+        fn = get_registered_object(saved)
         if fn is None:
             raise SavedModelError(
-                f"Lambda layer '{config.get('name')}' uses the function '{config['function']}', which is not "
+                f"Lambda layer '{layer}' uses the function '{saved}', which is not "
                 "registered: functions are never loaded from a file. Register it with "
                 "@glassnet.saving.register_keras_serializable() or pass it in custom_objects")
         config["function"] = fn

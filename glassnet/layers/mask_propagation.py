@@ -6,7 +6,14 @@ takes one (an RNN skips the masked steps); a layer with ``supports_masking`` pas
 ``compute_mask`` returns; a layer without it drops the mask, with a warning (Keras 3's rule).  Since
 Sequential and Functional models call their layers on real tensors, the mask flows along the graph
 the same way, and ``compile``'s loss and metrics read it from the model output
-(:func:`glassnet.models.masked_loss.mask_weights`).
+(:func:`glassnet.models.masked_loss.mask_weights`).  While a Functional graph is built, a symbolic
+tensor carries a symbolic ``_keras_mask`` (its shape only) when its layer gives its output a mask,
+as in Keras (``glassnet.layers.tracing``).
+
+Which layers pass a mask on, and how, follows Keras 3 layer by layer: merges (OR of the masks;
+Concatenate joins them), attention (the query's mask), normalization and element-wise layers (unchanged);
+GlobalAveragePooling1D consumes it (mean over the kept steps); Flatten, Reshape, the other pooling and
+the convolution layers drop it with a warning.
 """
 
 from __future__ import annotations

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..backend import xp
 from ..checks import check_integer, check_number
+from ..engine.ops import math as _m
 from ..engine.ops import normalization as _norm
+from ..engine.tensor import Tensor
 from ..explanation import Equation, Explanation, Param, dc
 from .base import InputSpec, Layer
 from .explaining import io_shapes
@@ -45,7 +48,13 @@ class BatchNormalization(Layer):
     (non-trainable, updated in place only when called with ``training=True``).  A layer set to
     ``trainable = False`` always runs in inference mode, as in Keras 3.  The moving variance
     is updated with the biased batch variance (divided by N), as in Keras.
+
+    A mask (batch, ...) one axis shorter than the input (Embedding(mask_zero=True), Masking) restricts the
+    training moments to the kept steps, as in Keras 3: mu = sum(mask x) / (sum(mask) + 1e-7),
+    var = sum(mask (x - mu)^2) / (sum(mask) + 1e-7); every step is still normalised, and the mask passes on.
     """
+
+    supports_masking = True  # Keras 3: the mask passes on, and weighs the batch moments in training
 
     def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
                  scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
@@ -89,7 +98,19 @@ class BatchNormalization(Layer):
         self.input_spec = InputSpec(ndim=ndim, axes={self.axis: size})
         self.built = True
 
-    def call(self, inputs: Any, training: Any = None) -> Any:
+    def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
+        if mask is not None:
+            mask = xp.asarray(mask.data if isinstance(mask, Tensor) else mask).astype(bool, copy=False)
+            if mask.ndim != inputs.ndim - 1 or mask.shape != tuple(inputs.shape[:-1]):
+                raise ValueError(f"BatchNormalization '{self.name}': the mask must be one axis shorter than the "
+                                 f"inputs, {tuple(inputs.shape[:-1])} for inputs of shape {tuple(inputs.shape)}, "
+                                 f"got {mask.shape}")
+        if training and self.trainable and mask is not None:
+            out, mean, var = self._masked_batch_norm(inputs, mask)
+            m = self.momentum
+            self.moving_mean.assign(self.moving_mean.data * m + mean * (1 - m))
+            self.moving_variance.assign(self.moving_variance.data * m + var * (1 - m))
+            return out
         if training and self.trainable:
             out, mean, var = _norm.batch_norm(inputs, self.gamma, self.beta, self.axis, self.epsilon)
             # moving = moving * momentum + batch * (1 - momentum), written in place (views stay valid).
@@ -100,6 +121,27 @@ class BatchNormalization(Layer):
         out, _, _ = _norm.batch_norm(inputs, self.gamma, self.beta, self.axis, self.epsilon,
                                      mean=self.moving_mean.data, variance=self.moving_variance.data)
         return out
+
+    def _masked_batch_norm(self, x: Any, mask: Any) -> tuple[Any, Any, Any]:
+        """Training with a mask, composed of differentiable ops (the tape chains their backwards):
+
+        w = mask broadcast over the features;  n = sum(w) + 1e-7 per channel;
+        mu = sum(w x) / n;  var = sum(w (x - mu)^2) / n;  a = gamma (x - mu) / sqrt(var + eps) + beta.
+        """
+        axis = self.axis % x.ndim
+        red = tuple(i for i in range(x.ndim) if i != axis)
+        w = xp.broadcast_to(mask[..., None], x.shape)
+        n = w.sum(axis=red, keepdims=True).astype(x.dtype) + x.dtype.type(1e-7)  # Keras' backend.epsilon()
+        mu = _m.divide(_m.sum(_m.where(w, x, 0.0), axis=red, keepdims=True), n)
+        centred = _m.subtract(x, mu)
+        var = _m.divide(_m.sum(_m.square(_m.where(w, centred, 0.0)), axis=red, keepdims=True), n)
+        out = _m.divide(centred, _m.sqrt(_m.add(var, float(self.epsilon))))
+        bshape = tuple(x.shape[axis] if i == axis else 1 for i in range(x.ndim))
+        if self.gamma is not None:
+            out = _m.multiply(out, _m.reshape(self.gamma, bshape))
+        if self.beta is not None:
+            out = _m.add(out, _m.reshape(self.beta, bshape))
+        return out, mu.data.reshape(-1), var.data.reshape(-1)
 
     def _explain(self) -> Explanation:
         # call() above, training mode first (batch statistics), then what inference changes.
@@ -140,7 +182,9 @@ class BatchNormalization(Layer):
         e.notes += [f"m = {count} values per channel; the means in dC/dx run over the same values",
                     f"training: moving_mean <- {m:g} moving_mean + {1 - m:g} mu, and the same for moving_variance",
                     "inference (and trainable=False): moving_mean and moving_variance replace mu and var, so "
-                    "dC/dx = gamma g / sqrt(moving_variance + eps)"]
+                    "dC/dx = gamma g / sqrt(moving_variance + eps)",
+                    "with a mask (one axis shorter than x), training: mu and var are weighted by it, "
+                    "mu = sum(mask x) / (sum(mask) + 1e-7), and so is the backward through them"]
         return e
 
     def get_config(self) -> dict[str, Any]:
@@ -174,7 +218,12 @@ class LayerNormalization(Layer):
         Whether to learn beta and gamma (Keras' weight order: gamma, then beta).
     beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint :
         Defaults zeros and ones; the rest None.
+
+    A mask riding on the input passes on unchanged (each sample is normalised on its own, so the padded
+    steps do not touch the kept ones), as in Keras 3.
     """
+
+    supports_masking = True
 
     def __init__(self, axis: Any = -1, epsilon: float = 1e-3, center: bool = True, scale: bool = True,
                  rms_scaling: bool = False, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",

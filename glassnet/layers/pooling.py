@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..backend import xp
 from ..engine.ops import math as m
 from ..engine.ops import pooling as _pooling
+from ..engine.tensor import Tensor
 from ..explanation import Equation, Explanation, dc
 from .base import InputSpec, Layer
 from .convolutional import check_data_format, normalize_tuple, output_size_note, tap
@@ -141,6 +143,9 @@ class _GlobalPooling(Layer):
                                       "x -> a"))
             e.backward.append(Equation(f"dC/dx[n, {where}, c] = g[n, c] / ({cells})", dc("x") + rf" = g / ({cells})",
                                        "g -> x"))
+            if self.supports_masking:
+                e.notes.append("with a mask (batch, steps): a[n, c] = sum_t mask[n, t] x[n, t, c] / count[n], "
+                               "count[n] = sum_t mask[n, t]; dC/dx[n, t, c] = mask[n, t] g[n, c] / count[n]")
         else:
             e.forward.append(Equation(f"a[n, c] = max_({where}) x[n, {where}, c]",
                                       rf"a_{{n,c}} = \max_{{{where}}} x_{{n,{where},c}}", "x -> a"))
@@ -167,10 +172,33 @@ class GlobalMaxPooling2D(_GlobalPooling):
 
 
 class GlobalAveragePooling1D(_GlobalPooling):
-    """Mean of each channel over all steps: (batch, steps, c) -> (batch, c)."""
+    """Mean of each channel over all steps: (batch, steps, c) -> (batch, c).
+
+    With a mask (Embedding(mask_zero=True), Masking, or ``mask=``), the mean runs over the kept steps only,
+    as in Keras: ``a[n, c] = sum_t mask[n, t] x[n, t, c] / sum_t mask[n, t]``, and its backward hands each
+    kept step ``g[n, c] / count[n]`` (masked steps get 0).  A sample with every step masked divides 0 by 0
+    (NaN), as Keras does.  The output carries no mask: the time axis is gone.
+    """
 
     rank = 1
     _reduce = staticmethod(m.mean)
+    supports_masking = True  # Keras: it consumes the mask (and compute_mask returns None)
+
+    def call(self, inputs: Any, mask: Any = None) -> Any:
+        if mask is None:
+            return super().call(inputs)
+        keep = xp.asarray(mask.data if isinstance(mask, Tensor) else mask).astype(bool, copy=False)
+        if keep.shape != tuple(inputs.shape[:2]):
+            raise ValueError(f"GlobalAveragePooling1D '{self.name}': the mask must be (batch, steps) = "
+                             f"{tuple(inputs.shape[:2])} for inputs of shape {tuple(inputs.shape)}, got {keep.shape}")
+        keep = keep[:, :, None]
+        total = m.sum(m.where(keep, inputs, 0.0), axis=1, keepdims=self.keepdims)
+        count = keep.sum(axis=1, keepdims=self.keepdims).astype(inputs.dtype)
+        with xp.errstate(invalid="ignore", divide="ignore"):  # a fully masked sample: 0 / 0 = NaN, as Keras
+            return m.divide(total, count)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        return None
 
 
 class GlobalMaxPooling1D(_GlobalPooling):

@@ -48,6 +48,11 @@ class Normalization(Layer):
     def __init__(self, axis: int | None = -1, mean: Any = None, variance: Any = None, invert: bool = False,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)):  # Keras saves the axis as a list: [-1]
+            if len(axis) != 1:
+                raise ValueError(f"Normalization '{self.name}': axis={list(axis)} (several axes) is not supported; "
+                                 "pass one axis or None")
+            axis = axis[0]
         self.axis = axis
         self.invert = invert
         self._given = None if mean is None else (np.asarray(mean), np.asarray(variance))
@@ -56,12 +61,14 @@ class Normalization(Layer):
 
     def build(self, input_shape: Any) -> None:
         shape = self._stat_shape(input_shape)
-        self.mean = self.add_weight(shape, "zeros", trainable=False, name="mean")
-        self.variance = self.add_weight(shape, "ones", trainable=False, name="variance")
-        self.count = self.add_weight((), "zeros", trainable=False, name="count", dtype="int64")
         if self._given is not None:
-            self.mean.assign(np.broadcast_to(self._given[0], shape))
-            self.variance.assign(np.broadcast_to(self._given[1], shape))
+            # Given statistics are constants of the config, not weights (as in Keras, so files match).
+            self.mean = Tensor(np.broadcast_to(self._given[0], shape).astype(np.float32))
+            self.variance = Tensor(np.broadcast_to(self._given[1], shape).astype(np.float32))
+        else:
+            self.mean = self.add_weight(shape, "zeros", trainable=False, name="mean")
+            self.variance = self.add_weight(shape, "ones", trainable=False, name="variance")
+            self.count = self.add_weight((), "zeros", trainable=False, name="count", dtype="int64")
         self.built = True
 
     def _stat_shape(self, input_shape: Any) -> tuple[int, ...]:
@@ -80,6 +87,9 @@ class Normalization(Layer):
             arr = arr[:, None]
         if not np.isfinite(arr).all():
             raise ValueError(f"Normalization '{self.name}'.adapt: the data contains NaN or infinite values")
+        if self._given is not None:
+            raise ValueError(f"Normalization '{self.name}': mean and variance were given, so there is nothing to "
+                             "adapt; create the layer without them to measure them from data")
         if not self.built:
             self._maybe_build((None,) + arr.shape[1:])
         reduce = tuple(i for i in range(arr.ndim) if self.axis is None or i != self.axis % arr.ndim)
@@ -99,9 +109,11 @@ class Normalization(Layer):
         # call() above, with the statistics adapt() measured (weights, never trained by gradients).
         x, _ = io_shapes(self, (None, "K"), None)
         stat = self._stat_shape(x) if all(isinstance(n, int) for n in x[1:]) or self.axis is None else ("K",)
+        params = [] if self._given is not None else [  # given statistics are constants, not weights
+            Param("mean", "mean", stat, False), Param("variance", "variance", stat, False),
+            Param("count", "count", (), False)]
         e = Explanation(self.name, "Normalization", {"x": x, "a": x, "g": x, "mean": stat, "variance": stat},
-                        params=[Param("mean", "mean", stat, False), Param("variance", "variance", stat, False),
-                                Param("count", "count", (), False)])
+                        params=params)
         if self.invert:
             e.forward.append(Equation("a = x * sqrt(variance) + mean", r"a = x \sqrt{\sigma^2} + \mu",
                                       "x * variance + mean -> a"))
@@ -110,8 +122,9 @@ class Normalization(Layer):
             e.forward.append(Equation("a = (x - mean) / sqrt(variance)", r"a = (x - \mu) / \sqrt{\sigma^2}",
                                       "x - mean -> a"))
             e.backward.append(Equation("dC/dx = g / sqrt(variance)", dc("x") + r" = g / \sqrt{\sigma^2}", "g -> x"))
-        e.notes.append("mean and variance come from adapt(data) (count: how many samples it saw); sqrt(variance) "
-                       "is floored at sqrt(1e-7)")
+        source = ("mean and variance were given (constants of the config)" if self._given is not None else
+                  "mean and variance come from adapt(data) (count: how many samples it saw)")
+        e.notes.append(f"{source}; sqrt(variance) is floored at sqrt(1e-7)")
         return e
 
     def _broadcast_shape(self, ndim: int) -> tuple[int, ...]:
@@ -122,4 +135,7 @@ class Normalization(Layer):
         return tuple(shape)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "axis": self.axis, "invert": self.invert}
+        config = {**super().get_config(), "axis": self.axis, "invert": self.invert}
+        if self._given is not None:
+            config.update(mean=self._given[0].tolist(), variance=self._given[1].tolist())
+        return config

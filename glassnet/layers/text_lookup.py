@@ -222,6 +222,7 @@ class StringLookup(IndexLookup):
     """
 
     _oov_default = "[UNK]"
+    _accepts_string_input = True
 
     def _token(self, value: Any) -> Any:
         return value.decode("utf-8") if isinstance(value, bytes) else str(value)

@@ -38,6 +38,7 @@ class TextVectorization(Layer):
     """
 
     _keeps_integer_input = True
+    _accepts_string_input = True
 
     def __init__(self, max_tokens: int | None = None, standardize: Any = "lower_and_strip_punctuation",
                  split: Any = "whitespace", ngrams: int | tuple[int, ...] | None = None, output_mode: str = "int",

@@ -34,6 +34,11 @@ class SymbolicTensor:
         The full shape, ``None`` for the batch axis unless a batch size was fixed.
     node : Node
         The node that produces this tensor (an ``InputLayer`` node for inputs).
+    _keras_mask : SymbolicTensor or None
+        As in Keras: a boolean (batch, ...) tensor of the graph when the layer that made this tensor gives
+        its output a mask (Embedding(mask_zero=True), Masking, and the layers that pass a mask on); None
+        otherwise.  Made on first use, by a ``keras_mask`` operation node reading the mask at run time, so
+        it can be handed to a layer (``mask=x._keras_mask``) like any tensor of the graph.
     """
 
     __array_ufunc__ = None
@@ -47,6 +52,14 @@ class SymbolicTensor:
         self.node = node
         self.index = index
         self.name = name
+        self._mask_shape: tuple[Any, ...] | None = None  # set by call_symbolic when the layer gives a mask
+        self._mask_tensor: SymbolicTensor | None = None
+
+    @property
+    def _keras_mask(self) -> "SymbolicTensor | None":
+        if self._mask_shape is not None and self._mask_tensor is None:
+            self._mask_tensor = _op("keras_mask", keras_mask_of)(self)
+        return self._mask_tensor
 
     @property
     def ndim(self) -> int:
@@ -143,9 +156,16 @@ class Node:
         return self.call_args[0] if len(self.call_args) == 1 else list(self.call_args)
 
 
+def keras_mask_of(x: Any) -> Tensor:
+    """The mask riding on ``x`` as a boolean tensor (all True when it has none): ``x._keras_mask`` in a graph."""
+    mask = getattr(x, "_keras_mask", None)
+    return Tensor(np.ones(x.shape[:-1], dtype=bool) if mask is None else np.asarray(mask, dtype=bool))
+
+
 # Operations on symbolic tensors (``a + b``) that a config can name; closures such as x[1:3] cannot be saved.
 _OPERATIONS = {"add": m.add, "subtract": m.subtract, "multiply": m.multiply, "divide": m.divide,
-               "power": m.power, "matmul": m.matmul, "negative": m.negative, "abs": m.abs}
+               "power": m.power, "matmul": m.matmul, "negative": m.negative, "abs": m.abs,
+               "keras_mask": keras_mask_of}
 
 
 class OperationLayer(Layer):
@@ -296,12 +316,19 @@ def _dummy(t: Any, unknown: int = 1) -> Any:
         return t
     owner = f"input '{t.name}'" if getattr(t, "name", None) else "an input"
     shape = t.shape[:1] + tuple(unknown if n is None else n for n in t.shape[1:])
-    return Tensor(zero_sample(shape, t.dtype, owner))
+    dummy = Tensor(zero_sample(shape, t.dtype, owner))
+    if t._mask_shape is not None:
+        # The probe carries a mask too (every step kept), so the layer shows whether it passes one on.
+        mk = t._mask_shape
+        dummy._keras_mask = np.ones(dummy.shape[:1] + tuple(unknown if n is None else n for n in mk[1:]), dtype=bool)
+    return dummy
 
 
 def _run_on_zeros(layer: Layer, inputs: Any, args: tuple[Any, ...], kwargs: dict[str, Any], unknown: int) -> Any:
     dummy_inputs = map_structure(lambda t: _dummy(t, unknown), inputs)
     dummy_args = map_structure(lambda t: _dummy(t, unknown), args)
+    # Symbolic keyword arguments (an RNN's initial_state=[h, c]) get probes as well.
+    kwargs = {k: map_structure(lambda t: _dummy(t, unknown), v) for k, v in kwargs.items()}
     with np.errstate(all="ignore"):
         if isinstance(layer, OperationLayer):
             return layer.fn(dummy_inputs, *dummy_args, **kwargs)
@@ -339,7 +366,14 @@ def call_symbolic(layer: Layer, inputs: Any, args: tuple[Any, ...], kwargs: dict
         shape = tuple(t.shape[1:])
         if twin is not None:
             shape = tuple(None if a != b else a for a, b in zip(shape, twin.shape[1:]))
-        return SymbolicTensor((batch,) + shape, t.dtype)
+        out = SymbolicTensor((batch,) + shape, t.dtype)
+        if t._keras_mask is not None:  # the layer gave its output a mask: the symbolic output has one too
+            mk = np.shape(t._keras_mask)[1:]
+            twin_mk = getattr(twin, "_keras_mask", None)
+            if twin_mk is not None:
+                mk = tuple(None if a != b else a for a, b in zip(mk, np.shape(twin_mk)[1:]))
+            out._mask_shape = (batch,) + tuple(mk)
+        return out
 
     outputs = map_structure(to_symbolic, out)
     if unknown_axes and not had_output_shape:

@@ -168,11 +168,17 @@ class Bidirectional(Layer):
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "Bidirectional":
         config = dict(config)
-        layer = serialization.deserialize(config.pop("layer"))
+        # The wrapped layers are templates (copied into forward_layer/backward_layer): never build them,
+        # even if the config (Keras') carries their build_config.
+        layer = serialization.deserialize(_unbuilt(config.pop("layer")))
         backward = config.pop("backward_layer", None)
         if backward is not None:
-            backward = serialization.deserialize(backward)
+            backward = serialization.deserialize(_unbuilt(backward))
         return cls(layer, backward_layer=backward, **config)
+
+
+def _unbuilt(entry: Any) -> Any:
+    return {k: v for k, v in entry.items() if k != "build_config"} if isinstance(entry, dict) else entry
 
 
 def _check_recurrent(layer: Any, who: str, argument: str) -> None:

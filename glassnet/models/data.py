@@ -43,6 +43,9 @@ class DataSpec:
         Which inputs keep an integer dtype (indices for an Embedding); the others become floatx.
     input_shapes : list of tuple
         The symbolic inputs' shapes (batch axis None), to recognise data missing its batch axis.
+    take_strings : list of bool
+        Which inputs are strings (a string ``keras.Input``, or a model starting with TextVectorization
+        or StringLookup); those let string arrays through.
     """
 
     model_name: str
@@ -51,6 +54,7 @@ class DataSpec:
     num_inputs: int | None = None
     keep_int: list[bool] = field(default_factory=list)
     input_shapes: list[tuple[Any, ...]] = field(default_factory=list)
+    take_strings: list[bool] = field(default_factory=list)
 
 
 def call_name(where: str) -> str:
@@ -80,7 +84,8 @@ def prepare_xy(spec: DataSpec, x: Any, y: Any, sample_weight: Any, where: str) -
 
 def input_arrays(spec: DataSpec, x: Any, label: str, where: str) -> list[np.ndarray]:
     """``x`` as checked arrays: one per model input, each with its batch axis."""
-    xs = to_array_list(x, label, spec.input_names, int_ok=spec.keep_int, owner=f"model '{spec.model_name}' inputs")
+    xs = to_array_list(x, label, spec.input_names, int_ok=spec.keep_int, owner=f"model '{spec.model_name}' inputs",
+                       str_ok=spec.take_strings)
     who = call_name(where)
     expected = spec.num_inputs
     if expected is not None and len(xs) != expected:
@@ -88,12 +93,25 @@ def input_arrays(spec: DataSpec, x: Any, label: str, where: str) -> list[np.ndar
         got = f"{who} got" if who != where else f"{label} holds"
         raise ValueError(f"model '{spec.model_name}' has {expected} input{'s' if expected != 1 else ''}"
                          f"{f' {names}' if names else ''} but {got} {len(xs)} array{'s' if len(xs) != 1 else ''}")
+    for i, (takes, shape) in enumerate(zip(spec.take_strings, spec.input_shapes)):
+        if takes:
+            xs[i] = _text_column(xs[i], shape)
     for arr, shape in zip(xs, spec.input_shapes):
         hint = batch_axis_hint(shape, arr.shape)
         if hint:
             raise ValueError(f"{who}: model '{spec.model_name}' takes batches of shape {shape}, but {label} "
                              f"has shape {arr.shape}.{hint}")
     return xs
+
+
+def _text_column(arr: np.ndarray, shape: tuple[Any, ...]) -> np.ndarray:
+    """A flat list of texts as the column ``(n, 1)`` a ``keras.Input(shape=(1,), dtype="string")`` takes.
+
+    Keras' functional models add such a trailing axis of 1 too; texts usually come as a plain list.
+    """
+    if len(shape) == 2 and shape[-1] == 1 and arr.ndim == 1:
+        return arr[:, None]
+    return arr
 
 
 def with_class_weight(batch: Batch, class_weight: dict | None) -> Batch:
@@ -114,14 +132,19 @@ def _describe(name: str, index: int | str | None) -> str:
 
 
 def to_array_list(data: Any, name: str, names: list[str] | None = None,
-                  int_ok: list[bool] | bool | None = None, owner: str = "the model's inputs") -> list[np.ndarray]:
+                  int_ok: list[bool] | bool | None = None, owner: str = "the model's inputs",
+                  str_ok: list[bool] | None = None) -> list[np.ndarray]:
     """Flatten ``data`` (an array, a list/tuple of arrays, or a dict keyed by ``names``) to arrays.
 
     ``int_ok`` says which arrays keep an integer dtype (one flag per array, or one for all);
-    ``owner`` says whose ``names`` they are in messages (``"model 'm' inputs"``).
+    ``str_ok`` which may hold strings (string inputs); ``owner`` says whose ``names`` they are in
+    messages (``"model 'm' inputs"``).
     """
     if data is None:
         raise ValueError(f"{name} is required")
+    if isinstance(data, (str, bytes)) and str_ok and any(str_ok):
+        raise TypeError(f"{name} is a single string ({str(data)[:80]!r}); the model takes a batch of texts: "
+                        "pass a list (or array) of strings, e.g. [text]")
     if isinstance(data, (str, bytes, os.PathLike)):
         # A str has len() and [i], so without this it would be taken for a Sequence of batches.
         raise TypeError(
@@ -155,6 +178,9 @@ def to_array_list(data: Any, name: str, names: list[str] | None = None,
     arrays = []
     for i, (key, value) in enumerate(items):
         keep = int_ok if isinstance(int_ok, bool) else bool(int_ok and i < len(int_ok) and int_ok[i])
+        if str_ok and i < len(str_ok) and str_ok[i]:
+            arrays.append(_checked_strings(value, _describe(name, key)))
+            continue
         arrays.append(_checked_array(value, _describe(name, key), keep_int=keep))
     return arrays
 
@@ -207,10 +233,39 @@ def _checked_array(value: Any, label: str, keep_int: bool = False) -> np.ndarray
     elif arr.dtype.kind in "US":
         first = arr.reshape(-1)[0] if arr.size else ""
         raise TypeError(f"{label} must be numeric, but it holds strings (dtype {arr.dtype}, e.g. {str(first)[:40]!r}): "
-                        "convert them to numbers first (load the files they name, or encode the categories)")
+                        "convert them to numbers first (load the files they name, or encode the categories), or "
+                        "start the model with keras.Input(shape=(1,), dtype='string') and a TextVectorization "
+                        "or StringLookup layer")
     elif arr.dtype.kind not in "fiu":
         raise TypeError(f"{label} must be numeric, got dtype {arr.dtype}")
     _refuse_non_finite(arr, label, "clean or impute the data before training")
+    return arr
+
+
+_ALL_TEXT = object()  # what the scan for a non-string finds when there is none (None is a value it may find)
+
+
+def _checked_strings(value: Any, label: str) -> np.ndarray:
+    """``value`` for a string input: an array of ``str`` (or ``bytes``) with a batch axis.
+
+    A list of Python strings becomes a ``<U`` array; an object array must hold only ``str``/``bytes``
+    (a stray number or None would otherwise reach TextVectorization as a token ``'nan'``/``'None'``).
+    """
+    try:
+        arr = np.asarray(as_numpy(value))
+    except (ValueError, TypeError) as err:
+        raise TypeError(f"{label} could not be converted to an array: {err}") from None
+    if arr.ndim == 0:
+        raise ValueError(f"{label} must have a batch axis: a list or array of strings, got the single value "
+                         f"{str(arr.item())[:40]!r}; wrap it as [text]")
+    if arr.dtype.kind == "O":
+        bad = next((v for v in arr.reshape(-1) if not isinstance(v, (str, bytes))), _ALL_TEXT)
+        if bad is not _ALL_TEXT:
+            raise TypeError(f"{label} feeds a string input, but it holds {type(bad).__name__} values "
+                            f"(e.g. {bad!r}) among its strings")
+    elif arr.dtype.kind not in "US":
+        raise TypeError(f"{label} feeds a string input (the model starts with text layers), but it holds "
+                        f"dtype {arr.dtype}: pass the raw strings")
     return arr
 
 

@@ -58,6 +58,7 @@ class Functional(Model):
         self._num_inputs = len(self.inputs)
         self.fuse_layers = True  # run Conv2D(relu) + MaxPooling2D(2) pairs as one op (models/fusion.py)
         self._inputs_keep_int = [t.dtype.kind in "iu" for t in self.inputs]
+        self._inputs_take_strings = [t.dtype.kind in "OUS" for t in self.inputs]
         self.built = True
         self._output_shape = map_structure(lambda t: t.shape, outputs)
 
@@ -107,7 +108,9 @@ class Functional(Model):
         shapes = [t.shape for t in self.inputs]
         return shapes[0] if len(shapes) == 1 else shapes
 
-    def call(self, inputs: Any, training: Any = None) -> Any:
+    def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
+        # ``mask`` is accepted because Keras passes it to a nested model (its saved configs say
+        # ``"kwargs": {"mask": null}``); masks travel with the tensors themselves (``_keras_mask``).
         values: dict[int, Any] = {}
         if isinstance(inputs, dict) and isinstance(self._inputs_structure, dict):
             given = [inputs[k] for k in self._inputs_structure]

@@ -55,7 +55,9 @@ def functional_config(model: Any) -> dict[str, Any]:
 def _ref(value: Any, node_ids: dict[int, tuple[str, int]]) -> Any:
     if isinstance(value, SymbolicTensor):
         name, index = node_ids[id(value.node)]
-        return {"class_name": "__keras_tensor__", "config": {"keras_history": [name, index, value.index]}}
+        # shape and dtype are what Keras 3 writes too (its loader reads them); glassnet needs only the history
+        return {"class_name": "__keras_tensor__", "config": {"shape": list(value.shape), "dtype": value.dtype.name,
+                                                             "keras_history": [name, index, value.index]}}
     return value
 
 

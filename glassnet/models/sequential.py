@@ -51,6 +51,7 @@ class Sequential(Model):
             self._input_layer = layer
             self._symbolic_output = layer.tensor
             self._inputs_keep_int = [layer.tensor.dtype.kind in "iu"]
+            self._inputs_take_strings = [layer.tensor.dtype.kind in "OUS"]
             return
         if any(layer is existing for existing in self._stack):
             raise ValueError(f"Sequential '{self.name}': layer '{layer.name}' was already added")
@@ -62,6 +63,8 @@ class Sequential(Model):
         self._track(layer)
         if layer._keeps_integer_input and len(self._stack) == 1:
             self._inputs_keep_int = [True]
+        if layer._accepts_string_input and len(self._stack) == 1:
+            self._inputs_take_strings = [True]
         if self._symbolic_output is not None:
             self._symbolic_output = layer(self._symbolic_output)
             self._output_shape = self._symbolic_output.shape
@@ -123,7 +126,9 @@ class Sequential(Model):
         return [self._symbolic_output] if self._symbolic_output is not None and self._stack else []
 
     # -- forward ------------------------------------------------------------------------------
-    def call(self, inputs: Any, training: Any = None) -> Any:
+    def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
+        # ``mask`` is accepted because Keras passes it to a nested model (its saved configs say
+        # ``"kwargs": {"mask": null}``); masks travel with the tensors themselves (``_keras_mask``).
         if self._input_layer is not None:
             expected = self._input_layer.tensor.shape[1:]
             got = inputs.shape[1:]

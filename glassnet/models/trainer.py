@@ -42,6 +42,7 @@ class Trainer:
     output_names: list[str] | None = None
     _num_inputs: int | None = None
     _inputs_keep_int: list[bool] | None = None  # inputs that stay integer (indices for an Embedding)
+    _inputs_take_strings: list[bool] | None = None  # string inputs (read by TextVectorization/StringLookup)
     # Set by compile().
     compiled: bool = False
     optimizer: Any = None
@@ -120,7 +121,16 @@ class Trainer:
     def _data_spec(self) -> data.DataSpec:
         """What the data checks need to know of this model (taken at each fit/evaluate/predict call)."""
         return data.DataSpec(self.name, self._output_names(), self.input_names, self._num_inputs,
-                             list(self._inputs_keep_int or []), [t.shape for t in self.inputs or []])
+                             list(self._inputs_keep_int or []), [t.shape for t in self.inputs or []],
+                             self._string_inputs())
+
+    def _string_inputs(self) -> list[bool]:
+        """Which inputs take raw strings; a subclassed model (no symbolic inputs) does when it holds a text layer."""
+        if self._inputs_take_strings is not None:
+            return list(self._inputs_take_strings)
+        if self.inputs:
+            return []
+        return [any(layer._accepts_string_input for layer in self._flatten_layers())]
 
     def _model_input(self, xs: list[Any]) -> Any:
         return xs[0] if len(xs) == 1 and self._num_inputs in (1, None) else list(xs)

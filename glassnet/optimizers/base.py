@@ -298,6 +298,19 @@ class Optimizer:
         self.apply(tape.gradient(loss, var_list), var_list)
 
     # -- state and configuration --------------------------------------------------------------
+    def _keras_state_layout(self) -> list[tuple[str, ...]]:
+        """How Keras 3 orders this optimizer's slots in a saved file (after ``iterations`` and the rate).
+
+        One tuple per group of slots Keras creates together: the slots of a group are interleaved
+        variable by variable (Adam: m_0, v_0, m_1, v_1...), groups follow one another.  By default
+        each slot is its own group, in ``_slot_names`` order.
+        """
+        return [(name,) for name in self._slot_names]
+
+    def _keras_extra_state(self) -> list[tuple[str, Any]]:
+        """Scalars Keras 3 stores after the slots (Nadam's momentum-schedule product); none here."""
+        return []
+
     def get_slot_arrays(self) -> dict[str, list[Any]]:
         """Per-variable copies of each slot, in the order the variables were given."""
         return {name: [view.copy() for g in self._groups for view in g.slot_views(name)]

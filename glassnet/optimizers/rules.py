@@ -140,6 +140,10 @@ class Adam(Optimizer):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
                 "epsilon": self.epsilon, "amsgrad": self.amsgrad}
 
+    def _keras_state_layout(self) -> list[tuple[str, ...]]:
+        # Keras creates m and v together (interleaved per variable), then v_max if amsgrad.
+        return [("momentum", "velocity")] + ([("velocity_hat",)] if self.amsgrad else [])
+
 
 class AdamW(Adam):
     """Adam with decoupled weight decay (default 0.004): p -= lr wd p, then the Adam step."""
@@ -265,6 +269,9 @@ class Adadelta(Optimizer):
 
     _slot_names = ("accumulated_grad", "accumulated_delta_var")
 
+    def _keras_state_layout(self) -> list[tuple[str, ...]]:
+        return [self._slot_names]  # Keras creates both slots together: interleaved per variable
+
     def __init__(self, learning_rate: Any = 0.001, rho: float = 0.95, epsilon: float = 1e-7,
                  **kwargs: Any) -> None:
         super().__init__(learning_rate=learning_rate, **kwargs)
@@ -299,6 +306,9 @@ class Adamax(Optimizer):
     p -= lr / (1 - b1^t) * m / (u + eps)."""
 
     _slot_names = ("momentum", "norm")
+
+    def _keras_state_layout(self) -> list[tuple[str, ...]]:
+        return [self._slot_names]  # Keras creates both slots together: interleaved per variable
 
     def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, **kwargs: Any) -> None:
@@ -343,6 +353,10 @@ class Nadam(Adam):
         config = super().get_config()
         config.pop("amsgrad", None)
         return config
+
+    def _keras_extra_state(self) -> list[tuple[str, Any]]:
+        # Keras keeps the running product u_1 ... u_t as a variable; here it is a function of t.
+        return [("u_product", xp.asarray(self._u_product(int(self.iterations)), dtype=xp.float32))]
 
     def _u(self, t: int) -> float:
         return self.beta_1 * (1.0 - 0.5 * 0.96**t)

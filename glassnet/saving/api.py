@@ -21,7 +21,7 @@ from typing import Any
 from .. import backend, serialization
 from ..engine.allocation import allocation_limit
 from ..layers import naming as layer_naming
-from . import formats, guard, weights
+from . import formats, guard, keras_config, legacy_h5, training_state, weights
 from .errors import SavedModelError
 
 _MODEL_EXTENSIONS = (".keras", ".h5", ".hdf5")
@@ -68,23 +68,26 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, include_optimi
     def fill(h5: Any) -> None:
         weights.write_weights(h5, model)
         if with_state:
-            weights.write_training_state(h5, model)
+            training_state.write_training_state(h5, model)
+
+    def fill_h5_state(h5: Any) -> None:
+        legacy_h5.write_optimizer_weights(h5, model, training_state.optimizer_values(model))
+        training_state.write_rng_state(h5, model)
 
     if path.endswith(".keras"):
         formats.write_keras(path, config, fill)
     else:
-        formats.write_h5(path, config, lambda g: weights.write_weights(g, model),
-                         (lambda h5: weights.write_training_state(h5, model)) if with_state else None)
+        formats.write_h5(path, config, lambda g: legacy_h5.write_model_weights(g, model),
+                         fill_h5_state if with_state else None)
 
 
 def model_config(model: Any) -> dict[str, Any]:
     """The ``config.json`` content: the model's entry (class, config) plus its compile settings."""
     entry = serialization.serialize(model)
-    entry["module"] = "glassnet.models" if entry["module"].startswith("glassnet") else entry["module"]
     compile_config = model.get_compile_config() if hasattr(model, "get_compile_config") else None
     if compile_config is not None:
         entry["compile_config"] = compile_config
-    return entry
+    return keras_config.to_keras(entry)
 
 
 def load_model(filepath: Any, custom_objects: dict[str, Any] | None = None, compile: bool = True,  # noqa: A002 (Keras' name)
@@ -126,7 +129,7 @@ def load_model(filepath: Any, custom_objects: dict[str, Any] | None = None, comp
                 pairs, state, rng_state = _read_all(formats.h5_weights_group(h5), h5, model, path, compile)
         # Everything was read and checked above; from here on nothing can fail half-way.
         weights.assign_all(pairs)
-        weights.apply_training_state(model, state, rng_state, restore_rng and compile)
+        training_state.apply_training_state(model, state, rng_state, restore_rng and compile)
     return model
 
 
@@ -149,15 +152,40 @@ def _nothing_changes_on_failure(path: str) -> Iterator[None]:
 
 def _read_all(weights_group: Any, state_group: Any, model: Any, path: str, with_state: bool,
               skip_mismatch: bool = False) -> tuple:
+    if legacy_h5.is_legacy(weights_group):
+        return _read_legacy(weights_group, state_group, model, path, with_state, skip_mismatch)
     with formats.damaged(path, "weights file"):
-        pairs = weights.read_weights(weights_group, model, path, skip_mismatch)
-        state, rng_state = (weights.read_training_state(state_group, model, path) if with_state
+        pairs = weights.read_weights(weights_group, model, path, skip_mismatch, weights.layout_of(state_group))
+        state, rng_state = (training_state.read_training_state(state_group, model, path) if with_state
                             else (None, None))
     return pairs, state, rng_state
 
 
+def _read_legacy(weights_group: Any, root: Any, model: Any, path: str, with_state: bool,
+                 skip_mismatch: bool) -> tuple:
+    """Weights and optimizer state of Keras' legacy .h5 layout (Keras 2, tf.keras, Keras 3's .h5)."""
+    with formats.damaged(path, "HDF5 model file"):
+        pairs = legacy_h5.read_model_weights(weights_group, model, path, skip_mismatch)
+        if not with_state or getattr(model, "optimizer", None) is None:
+            return pairs, None, None
+        saved = legacy_h5.optimizer_arrays(root, path)
+        state = None
+        if saved:
+            items = [(name, root["optimizer_weights"], name) for name, _ in saved]
+            legacy_optimizer = saved[0][0].endswith("/iter:0") or saved[0][0] == "iter:0"
+            # Keras 3 lists the learning rate second; tf.keras 2 does not store it
+            with_rate = len(saved) > 1 and saved[1][0].split(":")[0].endswith("learning_rate")
+            state = training_state.state_from_arrays(items, model, path, heads=(2,) if with_rate else (1,),
+                                                     per_slot_blocks=legacy_optimizer)
+        return pairs, state, training_state._read_rng_states(root, model, path)
+
+
 def _model_from_config(config: dict[str, Any], compile_: bool, path: str, inventory: guard.Inventory) -> Any:
     """Rebuild the model, creating no more weight values than the file holds (see :mod:`.guard`)."""
+    try:
+        config = keras_config.from_keras(config)
+    except SavedModelError as err:
+        raise SavedModelError(f"'{path}': {err}") from err
     reason = f"'{path}' holds only {inventory.values:,} weight values in all"
     sample_bytes = max(guard.MIN_SAMPLE_BYTES, inventory.declared_bytes)
     try:
@@ -168,6 +196,9 @@ def _model_from_config(config: dict[str, Any], compile_: bool, path: str, invent
     except Exception as err:  # any other failure of a config is still the file's fault: name it
         raise SavedModelError(f"'{path}': the model could not be rebuilt from its config "
                               f"({type(err).__name__}: {err})") from err
+    if compile_ and config.get(keras_config.COMPILE_ERROR):
+        warnings.warn(f"'{path}': the model was loaded but not compiled: {config[keras_config.COMPILE_ERROR]}; "
+                      "call compile() yourself", stacklevel=3)
     if compile_ and config.get("compile_config"):
         try:
             model.compile_from_config(config["compile_config"])
@@ -183,7 +214,9 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
     if not path.endswith((".h5", ".hdf5")):
         raise ValueError(f"save_weights: the filepath must end in '.weights.h5', got '{path}'")
     _check_overwrite(path, overwrite)
-    formats.write_h5(path, None, lambda h5: weights.write_weights(h5, model))
+    # Keras 3 writes 'name.weights.h5' in its own layout and reads other '.h5' names in the legacy one
+    write = weights.write_weights if path.endswith(".weights.h5") else legacy_h5.write_model_weights
+    formats.write_h5(path, None, lambda h5: write(h5, model))
 
 
 def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False, by_name: bool = False) -> None:

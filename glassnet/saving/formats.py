@@ -24,12 +24,15 @@ from typing import Any
 import h5py
 
 from ..serialization import to_json
-from . import guard
+from . import guard, keras_config
 from .atomic import atomic_write
 from .errors import SavedModelError
 
-FORMAT_VERSION = 1
-"""Raised whenever the layout changes incompatibly; a file with a larger number is refused."""
+FORMAT_VERSION = 2
+"""Raised whenever the layout changes incompatibly; a file with a larger number is refused.
+
+2: weights and optimizer state at Keras 3's paths (version 1 nested every sublayer under ``layers/``).
+"""
 
 ZIP_MAGIC = b"PK\x03\x04"
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -140,11 +143,13 @@ def open_h5_bytes(data: bytes, path: str):  # type: ignore[no-untyped-def]
 def write_h5(path: str, config: dict[str, Any] | None, write_weights: Any, write_state: Any = None) -> None:
     """Write a legacy .h5 model file (or, with ``config=None``, a weights-only file) atomically."""
     model_json = None if config is None else to_json({k: v for k, v in config.items() if k != "compile_config"})
-    training_json = None if config is None or "compile_config" not in config else to_json(config["compile_config"])
+    training_json = None
+    if config is not None and config.get("compile_config"):
+        training_json = to_json(keras_config.h5_training_config(config["compile_config"]))
     with atomic_write(path) as tmp, h5py.File(tmp, "w") as h5:
         h5.attrs["glassnet_format_version"] = FORMAT_VERSION
         h5.attrs["backend"] = "numpy"
-        h5.attrs["keras_version"] = "3.0.0"
+        h5.attrs["keras_version"] = "3.0.0"  # the layout's version, for Keras' loader
         if model_json is None:
             write_weights(h5)
         else:
@@ -175,7 +180,9 @@ def h5_config(h5: Any, path: str) -> dict[str, Any]:
     if not isinstance(config, dict):
         raise SavedModelError(f"'{path}': model_config does not hold a model config")
     training = guard.read_json_attr(h5, "training_config", path)
-    if training is not None:
+    if isinstance(training, dict):
+        config["compile_config"] = {("optimizer" if k == "optimizer_config" else k): v for k, v in training.items()}
+    elif training is not None:
         config["compile_config"] = training
     return config
 

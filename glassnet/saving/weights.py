@@ -1,12 +1,16 @@
-"""Weights, optimizer state and random-generator state in an HDF5 group (Keras 3's layout).
+"""Each layer's weights in an HDF5 group, at Keras 3's paths (see :mod:`.keras_paths`).
 
-Each layer's own variables go to ``layers/<key>/vars/0..n`` where ``<key>`` is,
-as in Keras 3, the snake-case class name numbered in order inside a
-Sequential/Functional model (``dense``, ``dense_1``) and the attribute name
-(``self.dense1``) inside a subclassed model or custom layer, nested for
-sublayers (``layers/block/layers/dense1/vars/0``).  Both are stable across
-sessions, unlike the automatic layer names ``dense_7``.  Every dataset carries
-a SHA-256 of its bytes, so silently corrupted weights are caught on load.
+A layer's own variables go to ``<path>/vars/0..n`` where ``<path>`` is what Keras 3
+would use: ``layers/dense``, ``layers/dense_1`` inside a Sequential/Functional model
+(snake-case class names numbered in order, stable across sessions unlike the automatic
+layer names ``dense_7``), attribute names inside a subclassed model or custom layer
+(``block/dense1``), ``layers/lstm/cell`` for a recurrent layer.  So a ``.keras`` or
+``.weights.h5`` file written here loads in Keras and the other way round.  Every
+dataset also carries a SHA-256 of its bytes, so silently corrupted weights are caught
+on load (Keras ignores the attribute).
+
+Files written by glassnet before format version 2 nested every sublayer under
+``layers/<key>``; they are still read (``layout="glassnet-v1"``).
 
 Reading is two-phase: every array is read and checked (presence, count, shape,
 checksum) before any variable is assigned, so a bad file never leaves a
@@ -16,7 +20,6 @@ half-loaded model.
 from __future__ import annotations
 
 import hashlib
-import json
 import warnings
 from typing import Any
 
@@ -25,7 +28,10 @@ import numpy as np
 
 from .. import backend
 from .errors import SavedModelError
-from .guard import read_json_attr
+from .keras_paths import keras_weight_tree, vars_path
+
+KERAS_LAYOUT = "keras"
+V1_LAYOUT = "glassnet-v1"
 
 
 def _children(layer: Any) -> list[tuple[str, Any]]:
@@ -33,8 +39,22 @@ def _children(layer: Any) -> list[tuple[str, Any]]:
     return layer._weight_children()
 
 
-def weight_tree(model: Any) -> list[tuple[str, Any, list[Any]]]:
-    """``(group path, layer, own variables)`` for every layer that owns variables, depth-first."""
+def layout_of(root: Any) -> str:
+    """Which paths a file uses: glassnet's own before format version 2, Keras 3's since (and in Keras' files)."""
+    version = root.attrs.get("glassnet_format_version")
+    try:
+        return V1_LAYOUT if version is not None and int(version) < 2 else KERAS_LAYOUT
+    except (TypeError, ValueError):
+        return KERAS_LAYOUT  # an unreadable version was already refused by formats.check_version
+
+
+def weight_tree(model: Any, layout: str = KERAS_LAYOUT) -> list[tuple[str, Any, list[Any]]]:
+    """``(group path, layer, variables)`` for every group of variables, in the file layout ``layout``."""
+    return keras_weight_tree(model) if layout == KERAS_LAYOUT else v1_weight_tree(model)
+
+
+def v1_weight_tree(model: Any) -> list[tuple[str, Any, list[Any]]]:
+    """Paths of glassnet format version 1: every sublayer under ``layers/<key>``, the model itself ``model``."""
     out: list[tuple[str, Any, list[Any]]] = []
     seen: list[Any] = []
 
@@ -89,17 +109,17 @@ def _read_array(group: Any, name: str, where: str, shape: tuple[int, ...], dtype
 
 
 def write_weights(group: Any, model: Any) -> None:
-    """Store every layer's variables under ``group`` (``layers/<key>/vars/i`` and top-level ``vars``)."""
-    for path, layer, variables in weight_tree(model):
-        target = group.require_group(path) if path != "model" else group
-        vars_group = target.require_group("vars")
-        vars_group.attrs["layer_name"] = layer.name
+    """Store every layer's variables under ``group`` at Keras 3's paths (``layers/<key>/vars/i``)."""
+    for path, layer, variables in keras_weight_tree(model):
+        vars_group = group.require_group(vars_path(path))
+        vars_group.attrs["name"] = layer.name  # what Keras records for each group
         for i, var in enumerate(variables):
             _write_array(vars_group, str(i), var.data)
             vars_group[str(i)].attrs["name"] = var.path or var.name or str(i)
 
 
-def read_weights(group: Any, model: Any, source: str, skip_mismatch: bool = False) -> list[tuple[Any, np.ndarray]]:
+def read_weights(group: Any, model: Any, source: str, skip_mismatch: bool = False,
+                 layout: str = KERAS_LAYOUT) -> list[tuple[Any, np.ndarray]]:
     """Read and check every array ``model`` needs from ``group``; return ``(variable, array)`` pairs.
 
     Nothing is assigned here: the caller assigns only once everything checked out.  With
@@ -107,17 +127,17 @@ def read_weights(group: Any, model: Any, source: str, skip_mismatch: bool = Fals
     """
     pairs: list[tuple[Any, np.ndarray]] = []
     expected_paths = set()
-    for path, layer, variables in weight_tree(model):
-        key = path if path != "model" else ""
-        vars_path = f"{key}/vars" if key else "vars"
-        expected_paths.add(vars_path)
+    for path, layer, variables in weight_tree(model, layout):
+        group_path = vars_path("" if layout == V1_LAYOUT and path == "model" else path)
+        expected_paths.add(group_path)
         try:
-            pairs += _read_layer(group, vars_path, layer, variables, source)
+            pairs += _read_layer(group, group_path, layer, variables, source)
         except SavedModelError as err:
             if not skip_mismatch or "checksum" in str(err):
                 raise
             warnings.warn(f"skip_mismatch: {err}; layer '{layer.name}' keeps its weights", stacklevel=4)
-    extra = sorted(set(_vars_groups(group)) - expected_paths)
+    # Keras also writes empty groups (an InputLayer's, the model's own) and the optimizer's: not weights
+    extra = sorted(p for p in set(_vars_groups(group)) - expected_paths if len(group[p]))
     if extra and not skip_mismatch:
         raise SavedModelError(f"'{source}' holds weights for layer group(s) {extra} that the model does not have: "
                               "the file was saved from a different model")
@@ -146,8 +166,9 @@ def _vars_groups(group: Any) -> list[str]:
     found: list[str] = []
 
     def visit(name: str, obj: Any) -> None:
-        if name.rsplit("/", 1)[-1] == "vars" and (name == "vars" or name.startswith("layers/")) and \
-                hasattr(obj, "keys"):
+        # the optimizer's and the compiled metrics' variables (Keras writes both) are not layer weights
+        if name.rsplit("/", 1)[-1] == "vars" and not name.startswith(("optimizer/", "metrics/")) and \
+                isinstance(obj, h5py.Group):
             found.append(name)
 
     group.visititems(visit)
@@ -164,124 +185,3 @@ def assign_all(pairs: list[tuple[Any, np.ndarray]]) -> None:
         var.assign(array)
 
 
-# -- optimizer and random-generator state ---------------------------------------------------------
-def write_training_state(group: Any, model: Any) -> None:
-    """Optimizer iterations and slots (per trainable variable) and the shuffling/dropout RNG states."""
-    optimizer = model.optimizer
-    state = optimizer.get_state(model.trainable_weights)
-    opt = group.require_group("optimizer")
-    opt.attrs["class_name"] = type(optimizer).__name__
-    opt.attrs["iterations"] = state["iterations"]
-    for slot, arrays in state["slots"].items():
-        slot_group = opt.require_group(f"vars/{slot}")
-        for i, array in enumerate(arrays):
-            _write_array(slot_group, str(i), array)
-    group.attrs["rng_state"] = json.dumps(_rng_states(model))
-
-
-def _generators(model: Any) -> list[tuple[str, Any]]:
-    """Private generators of layers (a Dropout with a seed), keyed by their weight-tree path."""
-    out = []
-    for key, layer in _all_layers(model):
-        gen = getattr(layer, "_generator", None)
-        if isinstance(gen, np.random.Generator):
-            out.append((key, gen))
-    return out
-
-
-def _all_layers(model: Any) -> list[tuple[str, Any]]:
-    out: list[tuple[str, Any]] = []
-
-    def walk(layer: Any, path: str) -> None:
-        out.append((path, layer))
-        for key, sub in _children(layer):
-            walk(sub, f"{path}/layers/{key}" if path else f"layers/{key}")
-
-    walk(model, "")
-    return out
-
-
-def _rng_states(model: Any) -> dict[str, Any]:
-    return {"global": backend.rng().bit_generator.state,
-            "layers": {key: gen.bit_generator.state for key, gen in _generators(model)}}
-
-
-def read_training_state(group: Any, model: Any, source: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """Read and check the optimizer state and RNG states (nothing is applied here).
-
-    The slot names must be the compiled optimizer's, the step count a non-negative integer and
-    each generator state one NumPy accepts (tried on a scratch generator), so applying them
-    afterwards cannot fail.
-    """
-    if "optimizer" not in group:
-        return None, None
-    opt = group["optimizer"]
-    if not isinstance(opt, h5py.Group):
-        raise SavedModelError(f"'{source}': '{opt.name}' (the optimizer state) is not a group")
-    weights = model.trainable_weights
-    optimizer = getattr(model, "optimizer", None)
-    known = tuple(getattr(optimizer, "_slot_names", ()))
-    slots: dict[str, list[np.ndarray]] = {}
-    stored_slots = opt["vars"] if "vars" in opt else {}
-    if not isinstance(stored_slots, (dict, h5py.Group)):
-        raise SavedModelError(f"'{source}': '{opt.name}/vars' (the optimizer slots) is not a group")
-    for slot in stored_slots:
-        if slot not in known:
-            raise SavedModelError(f"'{source}': the optimizer state has a slot '{slot}' that "
-                                  f"{type(optimizer).__name__} does not have (its slots: {list(known)})")
-        stored = stored_slots[slot]
-        if not isinstance(stored, h5py.Group) or len(stored) != len(weights):
-            count = len(stored) if isinstance(stored, h5py.Group) else "no"
-            raise SavedModelError(f"'{source}': the optimizer slot '{slot}' holds {count} arrays for the "
-                                  f"model's {len(weights)} trainable weights")
-        slots[slot] = [_read_array(stored, str(i), f"'{source}': optimizer slot '{slot}' of '{var.path}'",
-                                   var.shape, var.dtype) for i, var in enumerate(weights)]
-    iterations = opt.attrs.get("iterations", 0)
-    if isinstance(iterations, np.ndarray) and iterations.shape == ():
-        iterations = iterations[()]
-    if not isinstance(iterations, (int, np.integer)) or isinstance(iterations, (bool, np.bool_)) or iterations < 0:
-        raise SavedModelError(f"'{source}': the optimizer's step count is {iterations!r}, not a whole number >= 0")
-    class_name = opt.attrs.get("class_name", "")
-    class_name = class_name.decode(errors="replace") if isinstance(class_name, bytes) else str(class_name)
-    state = {"iterations": int(iterations), "slots": slots, "class_name": class_name}
-    rng_state = _read_rng_states(group, model, source)
-    return state, rng_state
-
-
-def _read_rng_states(group: Any, model: Any, source: str) -> dict[str, Any] | None:
-    """The saved generator states, each checked by loading it into a scratch generator of the same kind."""
-    rng = read_json_attr(group, "rng_state", source)
-    if rng is None:
-        return None
-    if not isinstance(rng, dict) or not isinstance(rng.get("global"), dict) or \
-            not isinstance(rng.get("layers", {}), dict):
-        raise SavedModelError(f"'{source}': the attribute 'rng_state' should be {{'global': state, 'layers': "
-                              f"{{...}}}}, not {str(rng)[:80]}")
-    _try_state(backend.rng(), rng["global"], "the global generator", source)
-    gens = dict(_generators(model))
-    for key, saved in rng.get("layers", {}).items():
-        if key in gens:
-            _try_state(gens[key], saved, f"the generator of '{key}'", source)
-    return rng
-
-
-def _try_state(generator: np.random.Generator, state: Any, what: str, source: str) -> None:
-    scratch = type(generator.bit_generator)()
-    try:
-        scratch.state = state
-    except Exception as err:  # NumPy raises TypeError, ValueError or KeyError for foreign states
-        raise SavedModelError(f"'{source}': the saved state of {what} is not a "
-                              f"{type(scratch).__name__} state ({type(err).__name__}: {err})") from err
-
-
-def apply_training_state(model: Any, state: dict[str, Any] | None, rng_state: dict[str, Any] | None,
-                         restore_rng: bool) -> None:
-    """Restore the optimizer state (and, when asked, the RNG states) read by :func:`read_training_state`."""
-    if state is not None and getattr(model, "optimizer", None) is not None:
-        model.optimizer.set_state(model.trainable_weights, state)
-    if restore_rng and rng_state is not None:
-        backend.rng().bit_generator.state = rng_state["global"]
-        gens = dict(_generators(model))
-        for key, saved in rng_state.get("layers", {}).items():
-            if key in gens:
-                gens[key].bit_generator.state = saved

@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from .py_dataset import PyDataset
+from .batch_dataset import BatchDataset
 
 _NAME = "text_dataset_from_directory"
 
 
-class TextFileDataset(PyDataset):
+class TextFileDataset(BatchDataset):
     """Batches of texts read from files (and their labels); made by :func:`text_dataset_from_directory`."""
 
     def __init__(self, paths: list[str], labels: np.ndarray | None, class_names: list[str] | None,
@@ -52,9 +52,6 @@ class TextFileDataset(PyDataset):
         x = np.empty(len(texts), dtype=object)
         x[:] = texts
         return x if self.labels is None else (x, self.labels[part])
-
-    def __iter__(self) -> Any:
-        return (self[i] for i in range(len(self)))
 
 
 def _index(directory: Path, labels: Any, class_names: list[str] | None) -> tuple[list[str], list[int], list[str]]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .py_dataset import PyDataset
+from .batch_dataset import BatchDataset
 
 
 def _positive_int(value: Any, name: str, limit: int | None = None) -> int:
@@ -24,7 +24,7 @@ def _positive_int(value: Any, name: str, limit: int | None = None) -> int:
     return int(value)
 
 
-class TimeseriesDataset(PyDataset):
+class TimeseriesDataset(BatchDataset):
     """Batches of windows (and their targets) over ``data``; made by :func:`timeseries_dataset_from_array`.
 
     ``ds[i]`` is ``(windows, targets)``, or ``windows`` alone when there are no targets; windows have
@@ -59,9 +59,6 @@ class TimeseriesDataset(PyDataset):
         pos = self.start_positions[index * self.batch_size:(index + 1) * self.batch_size]
         x = self._windows[pos]
         return x if self._targets is None else (x, self._targets[pos])
-
-    def __iter__(self) -> Any:
-        return (self[i] for i in range(len(self)))
 
 
 def timeseries_dataset_from_array(data: Any, targets: Any, sequence_length: int, sequence_stride: int = 1,

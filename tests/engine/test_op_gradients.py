@@ -30,8 +30,9 @@ CORE_LAYERS = ["Dense", "Activation", "Flatten", "Reshape", "Dropout", "Add", "S
 # Public functions of engine/ops that are not differentiable ops, so have no sample: the window geometry
 # and array kernels of im2col.py (exercised by every conv, pooling and fused sample), the helpers the
 # recurrent ops share in sequences.py (exercised by every recurrent sample), the shared argument
-# checks, the output-size rule of the transposed convolution and the causal mask's table of booleans.
-NOT_OPS = {"im2col.*", "sequences.*", "conv.check_conv_args", "conv.conv_transpose_output_length",
+# checks, the output-size rule of the transposed convolution, the causal mask's table of booleans and
+# the comparisons of compare.py (boolean/integer results: no gradient; tests/engine/test_array_ops.py).
+NOT_OPS = {"im2col.*", "sequences.*", "compare.*", "conv.check_conv_args", "conv.conv_transpose_output_length",
            "attention.causal_mask"}
 
 
@@ -58,7 +59,7 @@ def test_the_op_list_reaches_every_room_of_engine_ops() -> None:
                "pooling.avg_pool1d", "normalization.batch_norm", "spatial.upsample2d", "spatial.resize_bilinear",
                "spatial.pad2d", "spatial.crop2d", "fused.conv2d_relu_max_pool"):
         assert op in found
-    assert NOT_OPS - {"im2col.*", "sequences.*"} <= ({f"conv.{n}" for n in _public_functions(ops.conv)}
+    assert NOT_OPS - {"im2col.*", "sequences.*", "compare.*"} <= ({f"conv.{n}" for n in _public_functions(ops.conv)}
                                                      | {f"attention.{n}" for n in _public_functions(ops.attention)}), \
         "a stale NOT_OPS entry"
 

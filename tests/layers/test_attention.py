@@ -198,7 +198,7 @@ def test_configs_round_trip(layer):
     (lambda: layers.MultiHeadAttention(0, 4), "num_heads"),
     (lambda: layers.MultiHeadAttention(2, 4.5), "key_dim"),
     (lambda: layers.MultiHeadAttention(2, 4, dropout=1.0), "dropout"),
-    (lambda: layers.MultiHeadAttention(2, 4, attention_axes=(1,)), "attention_axes"),
+    (lambda: layers.MultiHeadAttention(2, 4, attention_axes=(2,)), "attention_axes"),
     (lambda: layers.MultiHeadAttention(2, 4, output_shape=(3, 4)), "output_shape"),
     (lambda: layers.Attention(score_mode="cosine"), "score_mode"),
     (lambda: layers.AdditiveAttention(dropout=-0.1), "dropout"),

@@ -56,6 +56,9 @@ CASES = [
     ("cropping", lambda: layers.Cropping2D(((1, 0), (1, 1))), [(2, 4, 4, 2)]),
     ("rescaling", lambda: layers.Rescaling(1 / 255, offset=-1.0), [(2, 4)]),
     ("normalization", lambda: layers.Normalization(mean=[0.0, 1.0, 2.0], variance=[1.0, 4.0, 9.0]), [(2, 3)]),
+    ("rnn_lstm_cell", lambda: layers.RNN(layers.LSTMCell(3), return_sequences=True), [(2, 4, 5)]),
+    ("rnn_gru_cell", lambda: layers.RNN(layers.GRUCell(3)), [(2, 4, 5)]),
+    ("rnn_simple_cell_backwards", lambda: layers.RNN(layers.SimpleRNNCell(3), go_backwards=True), [(2, 4, 5)]),
 ]
 
 

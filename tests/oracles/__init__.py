@@ -1,8 +1,9 @@
 """Test oracles: PyTorch twins of glassnet tensors and models, and the shared table of op samples."""
 
 # samples_cnn adds the convolution, pooling, batch-norm, resampling and fused samples to the one table;
-# samples_rnn the recurrent ops and the embedding lookup, samples_attention attention and layer norm (issue 12).
-from . import samples_attention, samples_cnn, samples_rnn  # noqa: F401
+# samples_rnn the recurrent ops and the embedding lookup, samples_attention attention and layer norm, samples_arrays
+# tile/split/take/einsum (issue 12).
+from . import samples_arrays, samples_attention, samples_cnn, samples_rnn  # noqa: F401
 from .samples import SAMPLES, Case, OpSample
 from .torch_ref import keras_clip, keras_reduce, keras_relu, to_numpy, to_torch, torch_linear, torch_mlp_from
 

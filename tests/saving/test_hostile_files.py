@@ -24,7 +24,7 @@ import glassnet as gn
 from glassnet import backend, layers
 from glassnet.layers import naming as layer_naming
 from glassnet.saving import SavedModelError, guard
-from tests.saving.file_edits import edit_weights, rewrite_zip
+from tests.saving.file_edits import LegacyOptimizerView, edit_weights, rewrite_zip
 
 
 # -- a trained model and its files ------------------------------------------------------------------
@@ -161,10 +161,10 @@ def _plugin_filter(tmp_path):
 
 
 OUTSIDE = [
-    ("external storage", _external_storage, ["external file", "secret.bin", "dense_1/vars/0"]),
-    ("external link", _external_link, ["external link", "other.h5", "dense_1/vars/0"]),
+    ("external storage", _external_storage, ["external file", "secret.bin", "dense_1"]),
+    ("external link", _external_link, ["external link", "other.h5", "dense_1"]),
     ("external link anywhere in the file", _external_group_link, ["external link", "unused"]),
-    ("virtual dataset", _virtual_dataset, ["virtual dataset", "dense_1/vars/0"]),
+    ("virtual dataset", _virtual_dataset, ["virtual dataset", "dense_1"]),
     ("dangling soft link", _dangling_soft_link, ["soft link", "does not exist"]),
     ("soft link through an external link", _soft_link_through_external, ["external link", "outside"]),
     ("filter plugin", _plugin_filter, ["filter 32123", "plugin"]),
@@ -225,7 +225,8 @@ def test_damaged_weights_are_refused_and_nothing_changes(trained, tmp_path, ext,
 
 # -- 3. optimizer and generator state ------------------------------------------------------------------
 def _opt(edit: Callable[[Any], None]) -> Callable[[Any], None]:
-    return lambda h5: edit(h5["optimizer"])
+    """An edit of the optimizer's variables: ``optimizer`` in a .keras file, ``optimizer_weights`` in an .h5."""
+    return lambda h5: edit(h5["optimizer"] if "optimizer" in h5 else LegacyOptimizerView(h5["optimizer_weights"]))
 
 
 def _set_rng(value: Any) -> Callable[[Any], None]:
@@ -238,15 +239,23 @@ def _mt19937_state() -> dict:
     return {"global": state, "layers": {}}
 
 
+# The optimizer's variables at Keras 3's places: 0 the step count, 1 the learning rate, then Adam's
+# m and v interleaved per trainable weight (2: m of the first kernel, 3: its v, 4: m of its bias...).
 STATE = [
-    ("step count is text", _opt(lambda o: o.attrs.__setitem__("iterations", "many")), ["step count", "many"]),
-    ("step count is negative", _opt(lambda o: o.attrs.__setitem__("iterations", -4)), ["step count", "-4"]),
-    ("unknown slot", _opt(lambda o: o["vars"].copy(o["vars/momentum"], "moment")), ["slot 'moment'", "Adam"]),
-    ("slot holds strings", _opt(_replace("vars/momentum/0", lambda g, n: g.create_dataset(
-        n, data=np.full((4, 6), b"x", dtype="S1")))), ["momentum/0", "not real numbers"]),
-    ("slot of the wrong shape", _opt(_replace("vars/velocity/1", lambda g, n: g.create_dataset(
+    ("step count is a fraction", _opt(_replace("vars/0", lambda g, n: g.create_dataset(n, data=2.5))),
+     ["step count", "2.5"]),
+    ("step count is negative", _opt(_replace("vars/0", lambda g, n: g.create_dataset(n, data=-4))),
+     ["step count", "-4"]),
+    ("learning rate is NaN", _opt(_replace("vars/1", lambda g, n: g.create_dataset(n, data=np.float32("nan")))),
+     ["learning rate", "nan"]),
+    ("one variable too many", _opt(lambda o: o["vars"].create_dataset("99", data=np.zeros(3, "float32"))),
+     ["optimizer", "variables"]),
+    ("slot holds strings", _opt(_replace("vars/2", lambda g, n: g.create_dataset(
+        n, data=np.full((4, 6), b"x", dtype="S1")))), ["optimizer", "not real numbers"]),
+    ("slot of the wrong shape", _opt(_replace("vars/5", lambda g, n: g.create_dataset(
         n, data=np.ones(7, "float32")))), ["optimizer slot 'velocity'", "(7,)"]),
-    ("slot missing an array", _opt(lambda o: o.__delitem__("vars/velocity/3")), ["optimizer slot 'velocity'", "3 arrays"]),
+    ("slot missing an array", _opt(lambda o: o.__delitem__(f"vars/{len(o['vars']) - 1}")),
+     ["optimizer state has", "trainable weights"]),
     ("generator state is not JSON", _set_rng("{not json"), ["rng_state", "not valid JSON"]),
     ("generator state is a list", _set_rng([1, 2, 3]), ["rng_state", "'global'"]),
     ("foreign generator state", _set_rng(_mt19937_state()), ["global generator", "PCG64"]),

@@ -33,8 +33,12 @@ def _t(a: Any) -> Any:
 
 
 def causal_mask(tq: int, tk: int) -> Any:
-    """M[i, j] = j <= i (+ tk - tq when tk > tq): query i sees keys up to its own position, none after."""
-    return xp.tril(xp.ones((tq, tk), dtype=bool), k=tk - tq)
+    """M[i, j] = j <= i: query i sees the keys up to its own position, none after.
+
+    As Keras' attention layers build it (row index >= column index), the two sequences are aligned at
+    their first step, also when T_q != T_k.
+    """
+    return xp.tril(xp.ones((tq, tk), dtype=bool))
 
 
 def scaled_dot_product_attention(query: Any, key: Any, value: Any, mask: Any = None, scale: float | None = None,
