@@ -2,12 +2,16 @@
 
     .venv/bin/python benchmarks/rnn_mnist.py                 # both cells, 3 alternating epochs each
     .venv/bin/python benchmarks/rnn_mnist.py --cells lstm --repeats 5
+    .venv/bin/python benchmarks/rnn_mnist.py --threads 1 --per-batch 200   # the recurrent layer alone, CPU time
 
 Each image is a sequence of 28 steps of 28 features: RNN(128) -> Dense(10, softmax), Adam(0.001), sparse
 categorical cross-entropy, batch 128, one epoch = 60,000 images.  Inference is a forward pass over the
 10,000 test images at batch 128 (``predict`` / ``torch.no_grad``).  Both frameworks get the same thread
 count and alternate (the machine is noisy: medians are quoted).  On machines where OPENBLAS_CORETYPE forces
 generic BLAS kernels, prefix ``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE``; the header says which ran.
+``--per-batch N`` times only the recurrent layer on one batch (forward + backward of a sum, and a forward
+without a tape), N times alternating, in CPU time (``time.process_time``): steadier than wall time on a shared
+machine, but meaningful at one thread only (other threads' spinning counts too).
 Nothing here is a test: it prints figures.
 """
 
@@ -92,12 +96,55 @@ def torch_runs(cell: str, x: np.ndarray, y: np.ndarray, xt: np.ndarray, batch: i
     return epoch, infer
 
 
+def per_batch(cell: str, x: np.ndarray, batch: int, n: int) -> dict[str, float]:
+    """Median CPU milliseconds per batch of the recurrent layer alone: glassnet's op vs torch's module."""
+    import time
+
+    import torch
+
+    import glassnet as gn
+    from glassnet import layers
+
+    gn.utils.set_random_seed(0)
+    torch.manual_seed(0)
+    rnn = layers.LSTM(128) if cell == "lstm" else layers.GRU(128)
+    rnn.build((batch, 28, 28))
+    mod = (torch.nn.LSTM if cell == "lstm" else torch.nn.GRU)(28, 128, batch_first=True)
+    xb, tx = x[:batch], torch.from_numpy(x[:batch])
+
+    def g_train() -> None:
+        with gn.GradientTape() as tape:
+            loss = rnn(xb).sum()
+        tape.gradient(loss, [rnn.kernel, rnn.recurrent_kernel, rnn.bias])
+
+    def t_train() -> None:
+        mod.zero_grad(set_to_none=True)
+        mod(tx)[0][:, -1].sum().backward()
+
+    def t_infer() -> None:
+        with torch.no_grad():
+            mod(tx)
+
+    runs = {"glassnet train": g_train, "torch train": t_train,
+            "glassnet infer": lambda: rnn(xb), "torch infer": t_infer}
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for k in range(n + 3):
+        for name, fn in runs.items():
+            start = time.process_time()
+            fn()
+            if k >= 3:  # the first runs warm up
+                times[name].append(time.process_time() - start)
+    return {name: median(v) * 1e3 for name, v in times.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cells", nargs="+", default=["lstm", "gru"], choices=["lstm", "gru"])
     parser.add_argument("--repeats", type=int, default=3, help="epochs timed per framework and cell")
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--per-batch", type=int, default=0, metavar="N",
+                        help="time only the recurrent layer, N batches, in CPU time (use with --threads 1)")
     args = parser.parse_args()
     threads = set_threads(args.threads)
     import torch
@@ -106,6 +153,17 @@ def main() -> None:
           f"60,000 images/epoch, batch {args.batch})")
     print(f"CPU: {cpu_model()}; threads: {threads} for both; NumPy {np.__version__} with {blas_info()}")
     x, y, xt = load()
+    if args.per_batch:
+        print(f"\n{'cell':>4} | {'ms CPU/batch':>12} | {'glassnet':>8} | {'torch':>8} | {'ratio g/t':>9}")
+        print("-" * 55)
+        for cell in args.cells:
+            r = per_batch(cell, x, args.batch, args.per_batch)
+            for what in ("train", "infer"):
+                g, t = r[f"glassnet {what}"], r[f"torch {what}"]
+                print(f"{cell.upper():>4} | {what:>12} | {g:>8.2f} | {t:>8.2f} | {g / t:>9.2f}")
+        print(f"\nmedian of {args.per_batch} alternating batches; train = forward + backward of the layer alone, "
+              "infer = its forward without a tape")
+        return
     rows = []
     for cell in args.cells:
         g_fit, g_pred = glassnet_runs(cell, x, y, xt, args.batch)

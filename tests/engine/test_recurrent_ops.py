@@ -154,3 +154,50 @@ def test_recurrent_dropout_mask_gradients(kind: str) -> None:
         return fn(x, w, u, b, init, mask=MASK, recurrent_mask=rm, return_sequences=True)[0]
 
     check_gradients(run, _inputs(kind, 4), rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("acts", [("tanh", "sigmoid"), ("softsign", "hard_sigmoid")], ids=["default", "other"])
+@pytest.mark.parametrize("mask", [None, MASK], ids=["nomask", "mask"])
+def test_lstm_inference_path_matches_training_path(acts, mask) -> None:
+    """Without a tape the LSTM keeps nothing per step (buffers used in turn): same outputs and states."""
+    x, w, u, b, h0, c0 = _inputs("lstm", 6)
+    for go_backwards in (False, True):
+        for return_sequences in (False, True):
+            for init in (None, [h0, c0]):
+                kw = dict(mask=mask, go_backwards=go_backwards, return_sequences=return_sequences,
+                          activation=acts[0], recurrent_activation=acts[1])
+                out, states = rec.lstm(x, w, u, b, init, **kw)
+                with gn.GradientTape():
+                    tout, tstates = rec.lstm(x, gn.Variable(w, dtype="float64"), u, b, init, **kw)
+                np.testing.assert_allclose(out.numpy(), tout.numpy(), rtol=1e-13, atol=1e-15)
+                for s, ts in zip(states, tstates):
+                    np.testing.assert_allclose(s.numpy(), ts.numpy(), rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("mask", [None, MASK], ids=["nomask", "mask"])
+def test_lstm_second_backward_recomputes_the_gates(mask) -> None:
+    """The backward writes dZ over the gates; a persistent tape's second walk computes them again."""
+    arrays = _inputs("lstm", 7)
+    tensors = [gn.Tensor(a, requires_grad=True) for a in arrays]
+    r = np.random.default_rng(8).normal(size=(B, T, U))
+    with gn.GradientTape(persistent=True) as tape:
+        out, states = rec.lstm(*tensors[:4], tensors[4:], mask=mask, return_sequences=True)
+        loss = (out * gn.Tensor(r)).sum() + states[1].sum()
+    first = tape.gradient(loss, tensors)
+    second = tape.gradient(loss, tensors)
+    for a, c in zip(first, second):
+        np.testing.assert_array_equal(a, c)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+@pytest.mark.parametrize("acts", [("softsign", "hard_sigmoid"), ("tanh", "exponential")])
+def test_gated_cells_other_activations(kind: str, acts) -> None:
+    """The general path (sigma not folded into tanh), including a derivative that is its output itself."""
+    fn = getattr(rec, kind)
+
+    def run(x, w, u, b, h0, *more):
+        init = [h0, more[0]] if kind == "lstm" else h0
+        return fn(x, w * 0.3, u * 0.3, b, init, mask=MASK, activation=acts[0], recurrent_activation=acts[1],
+                  return_sequences=True)[0]
+
+    check_gradients(run, _inputs(kind, 9), rtol=1e-4, atol=1e-8)

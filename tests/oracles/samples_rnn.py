@@ -61,7 +61,7 @@ simple("simple_rnn_sequences", "recurrent.simple_rnn",
 simple("simple_rnn_backwards", "recurrent.simple_rnn",
        lambda x, w, u, b: recurrent.simple_rnn(x, w, u * 0.3, b, go_backwards=True, return_sequences=True)[0],
        lambda x, w, u, b: _torch_rnn(True)(x, w, u * 0.3, b), A(2, 3, 2), A(2, 3), A(3, 3), A(3))
-simple("lstm_last", "recurrent.lstm", lambda x, w, u, b: recurrent.lstm(x, w, u * 0.3, b)[0],
+simple("lstm_last", "recurrent_lstm.lstm", lambda x, w, u, b: recurrent.lstm(x, w, u * 0.3, b)[0],
        lambda x, w, u, b: _torch_lstm(x, w, u * 0.3, b), A(2, 3, 2), A(2, 12), A(3, 12), A(12))
 simple("gru_sequences", "recurrent.gru",
        lambda x, w, u, b: recurrent.gru(x, w, u * 0.3, b, return_sequences=True)[0],
