@@ -21,7 +21,7 @@ from typing import Any
 from .. import backend, serialization
 from ..engine.allocation import allocation_limit
 from ..layers import naming as layer_naming
-from . import formats, guard, keras_config, legacy_h5, training_state, weights
+from . import assets, formats, guard, keras_config, legacy_h5, training_state, weights
 from .errors import SavedModelError
 
 _MODEL_EXTENSIONS = (".keras", ".h5", ".hdf5")
@@ -75,7 +75,7 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, include_optimi
         training_state.write_rng_state(h5, model)
 
     if path.endswith(".keras"):
-        formats.write_keras(path, config, fill)
+        formats.write_keras(path, config, fill, assets.collect(model))
     else:
         formats.write_h5(path, config, lambda g: legacy_h5.write_model_weights(g, model),
                          fill_h5_state if with_state else None)
@@ -117,10 +117,12 @@ def load_model(filepath: Any, custom_objects: dict[str, Any] | None = None, comp
     kind = formats.sniff(path)
     with _nothing_changes_on_failure(path), serialization.custom_object_scope(custom_objects):
         if kind == "zip":
-            config, weights_bytes = formats.read_keras(path)
+            config, weights_bytes, asset_files = formats.read_keras_with_assets(path)
             with formats.open_h5_bytes(weights_bytes, path) as (h5, inventory):
                 model = _model_from_config(config, compile, path, inventory)
                 pairs, state, rng_state = _read_all(h5, h5, model, path, compile)
+            with assets.unpacked(asset_files) as folder:  # the layers' own files (save_assets), if any
+                assets.load_into(model, folder)
         else:
             with formats.open_h5(path) as (h5, inventory):
                 with formats.damaged(path, "HDF5 model file"):

@@ -95,8 +95,9 @@ def damaged(path: str, what: str):  # type: ignore[no-untyped-def]
 
 
 # -- .keras ---------------------------------------------------------------------------------------------
-def write_keras(path: str, config: dict[str, Any], write_h5: Any) -> None:
-    """Write a .keras zip atomically; ``write_h5(h5file)`` fills ``model.weights.h5``."""
+def write_keras(path: str, config: dict[str, Any], write_h5: Any, assets: dict[str, bytes] | None = None) -> None:
+    """Write a .keras zip atomically; ``write_h5(h5file)`` fills ``model.weights.h5``; ``assets`` are extra
+    members (``assets/...``) written by layers' ``save_assets``."""
     config_json = to_json(config)
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as h5:
@@ -108,10 +109,20 @@ def write_keras(path: str, config: dict[str, Any], write_h5: Any) -> None:
         zf.writestr("metadata.json", json.dumps(metadata), compress_type=zipfile.ZIP_DEFLATED)
         zf.writestr("config.json", config_json, compress_type=zipfile.ZIP_DEFLATED)
         zf.writestr("model.weights.h5", buffer.getvalue(), compress_type=zipfile.ZIP_STORED)
+        for name, data in (assets or {}).items():
+            zf.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
 
 
 def read_keras(path: str) -> tuple[dict[str, Any], bytes]:
     """``(config, weights_h5_bytes)`` of a .keras file, every member size-capped and CRC-checked."""
+    config, weights, _ = read_keras_with_assets(path)
+    return config, weights
+
+
+def read_keras_with_assets(path: str) -> tuple[dict[str, Any], bytes, dict[str, bytes]]:
+    """``(config, weights_h5_bytes, assets)``: also the layers' asset files (checked, see :mod:`.assets`)."""
+    from . import assets as _assets
+
     with damaged(path, ".keras archive"), zipfile.ZipFile(path, "r") as zf:
         names = set(zf.namelist())
         missing = sorted({"metadata.json", "config.json", "model.weights.h5"} - names)
@@ -125,9 +136,10 @@ def read_keras(path: str) -> tuple[dict[str, Any], bytes]:
         config = guard.parse_json(guard.read_member(zf, "config.json", path, guard.MAX_JSON_BYTES), path,
                                   "config.json")
         weights = guard.read_member(zf, "model.weights.h5", path)
+        files = _assets.read(zf, path)
     if not isinstance(config, dict):
         raise SavedModelError(f"'{path}': config.json does not hold a model config")
-    return config, weights
+    return config, weights, files
 
 
 @contextmanager

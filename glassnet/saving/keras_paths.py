@@ -100,15 +100,23 @@ def keras_weight_tree(model: Any) -> list[WeightEntry]:
     The model's own variables (if any) have the path ``""`` (stored at the root ``vars``).
     """
     entries: list[WeightEntry] = []
+    for path, layer in keras_layer_paths(model):
+        for sub, variables in own_variable_groups(layer):
+            if variables:
+                entries.append((_join(path, sub) if sub else path, layer, variables))
+    return entries
+
+
+def keras_layer_paths(model: Any) -> list[tuple[str, Any]]:
+    """``(path, layer)`` for the model and every layer in it, each at the first path Keras 3 reaches it by."""
+    entries: list[tuple[str, Any]] = []
     visited: set[int] = set()
 
     def visit(obj: Any, path: str) -> None:
         if id(obj) in visited:
             return
         visited.add(id(obj))
-        for sub, variables in own_variable_groups(obj):
-            if variables:
-                entries.append((_join(path, sub) if sub else path, obj, variables))
+        entries.append((path, obj))
         for key, child in keras_children(obj):
             if isinstance(child, Layer):
                 visit(child, _join(path, key))
