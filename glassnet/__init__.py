@@ -21,6 +21,7 @@ from . import (
     models,
     ops,
     optimizers,
+    random,
     regularizers,
     saving,
     utils,
@@ -41,7 +42,7 @@ from . import model_selection  # noqa: E402  (light: joblib is imported only whe
 
 def __getattr__(name: str) -> object:
     # glassnet.plotting imports matplotlib, so it loads on first use, keeping "import glassnet" fast.
-    if name in ("plotting", "preprocessing"):
+    if name in ("plotting", "preprocessing", "wrappers", "onnx", "applications"):  # wrappers imports scikit-learn
         import importlib
 
         return importlib.import_module(f".{name}", __name__)
@@ -52,4 +53,13 @@ __all__ = [
     "backend", "callbacks", "clear_session", "constraints", "datasets", "floatx", "initializers", "layers", "losses", "metrics",
     "models", "ops", "optimizers", "register_keras_serializable", "regularizers", "saving", "set_floatx", "utils",
     "model_selection", "plotting", "gradcheck", "trace",
+    "wrappers",
 ]
+__all__ += ["random"]
+__all__ += ["onnx"]  # model.export(path, format="onnx"); the onnx package loads only when exporting
+__all__ += ["applications"]  # VGG16, ResNet50, MobileNetV2 (issue 14); loads on first use
+
+
+def __dir__() -> list[str]:
+    # dir() and tab completion show the public API (__all__), not the names it is built from.
+    return sorted([*__all__, "__version__"])

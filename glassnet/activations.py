@@ -262,3 +262,14 @@ def explain(activation: Any, shape: Shape | None = None, z: str = "z",
                           Equation(f"{grad_text} = g * {name}'({z})", rf"{grad_latex} = g \odot f'({z})",
                                    f"g * {z} -> {z}")]
     return part
+
+__all__ = [
+    "elu", "exponential", "explain", "gelu", "get", "hard_sigmoid", "leaky_relu", "linear", "log_softmax", "mish",
+    "names", "relu", "selu", "serialize", "sigmoid", "silu", "softmax", "softplus", "softsign", "step", "swish",
+    "tanh",
+]
+
+
+def __dir__() -> list[str]:
+    # dir() and tab completion show the public API (__all__), not the names it is built from.
+    return sorted(__all__)

@@ -1,4 +1,5 @@
-"""Command line: ``glassnet demo mnist [--model mlp|cnn|lstm] [--epochs N] ...`` and ``glassnet playground [--port N] ...``."""
+"""Command line: ``glassnet demo mnist [--model mlp|cnn|lstm] [--epochs N] ...``, ``glassnet playground [--port N] ...``,
+``glassnet summary FILE`` and ``glassnet --version``."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ DEFAULTS = {"mlp": {"epochs": 5, "batch_size": 50}, "cnn": {"epochs": 2, "batch_
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     parser = argparse.ArgumentParser(prog="glassnet", description="glassnet: a glass-box deep-learning library")
+    parser.add_argument("--version", action="version", version=f"glassnet {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="train a demo network on a bundled dataset")
     demo.add_argument("dataset", choices=["mnist"], help="the dataset (bundled, works offline)")
@@ -38,7 +42,21 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
     play.add_argument("--max-layers", type=int, default=None, help="most hidden layers a page may ask for (default 6)")
     play.add_argument("--max-neurons", type=int, default=None, help="most neurons per hidden layer (default 8)")
+    summary = sub.add_parser("summary", help="inspect a saved .keras/.h5 model: layers, parameters, training config")
+    summary.add_argument("file", help="a model file written by model.save() (glassnet or Keras)")
     return parser
+
+
+def _summary(args: argparse.Namespace) -> int:
+    """``glassnet summary FILE``: the safe loader's clear message and exit code 1 for a bad file."""
+    from .inspect_file import SavedModelError, describe
+
+    try:
+        describe(args.file)
+    except (SavedModelError, OSError) as err:
+        print(f"glassnet summary: {err}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _playground(args: argparse.Namespace) -> int:
@@ -65,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "playground":
         return _playground(args)
+    if args.command == "summary":
+        return _summary(args)
     if args.command == "demo":
         from .demo import MODELS, run_mnist_demo
 

@@ -115,3 +115,13 @@ def serialize(constraint: Any) -> dict[str, Any] | None:
         return None
     name = getattr(type(constraint), "_registered_name", None) or type(constraint).__name__
     return {"class_name": name, "config": constraint.get_config() if hasattr(constraint, "get_config") else {}}
+
+__all__ = [
+    "Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "get", "max_norm", "min_max_norm", "non_neg",
+    "serialize", "unit_norm"
+]
+
+
+def __dir__() -> list[str]:
+    # dir() and tab completion show the public API (__all__), not the names it is built from.
+    return sorted(__all__)

@@ -1,7 +1,12 @@
 """``keras.ops``: differentiable operations for custom layers, losses and ``call`` code.
 
 Everything here records on a :class:`~glassnet.GradientTape` like the
-built-in layers do.
+built-in layers do.  This module holds the core ops and Keras' signatures for them; the rest
+come from one module per job: ``ops_math`` (element-wise maths, statistics, products, activations),
+``ops_arrays`` (flip, pad, sort, slice, scatter, segments...), ``ops_stats`` (quantiles, NaN-reductions),
+``ops_linalg``, ``ops_fourier`` (fft on (real, imag) pairs, stft), ``ops_nn`` (normalizations, attention,
+cross-entropies), ``ops_control`` (cond, loops, scan, vectorize, custom_gradient) and ``ops_numpy``
+(creation, tests and integer ops, which have no gradient).
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from typing import Any
 from . import backend
 from .backend import xp
 from .engine.ops import conv as _conv
+from .engine.ops import math as _math
+from .engine.ops import nn as _nn
 from .engine.ops import pooling as _pooling
 from .engine.ops.arrays import split, take, tile
 from .engine.ops.compare import (
@@ -31,8 +38,6 @@ from .engine.ops.math import (
     abs,
     add,
     cast,
-    clip,
-    concatenate,
     cos,
     divide,
     exp,
@@ -49,7 +54,6 @@ from .engine.ops.math import (
     multiply,
     negative,
     power,
-    reshape,
     sign,
     sin,
     sqrt,
@@ -60,13 +64,11 @@ from .engine.ops.math import (
     subtract,
     sum,
     transpose,
-    where,
 )
 from .engine.ops.nn import (
     dense,
     dropout,
     elu,
-    gelu,
     hard_sigmoid,
     leaky_relu,
     log_softmax,
@@ -80,12 +82,62 @@ from .engine.ops.nn import (
     tanh,
 )
 from .engine.tensor import Tensor, as_tensor
+from .ops_arrays import *  # noqa: F403 - flip, roll, pad, sort, slice, scatter, ...
+from .ops_arrays import __all__ as _arrays_all
+from .ops_control import *  # noqa: F403 - cond, fori_loop, while_loop, scan, ...
+from .ops_control import __all__ as _control_all
+from .ops_fourier import *  # noqa: F403 - fft, fft2, ifft2, rfft, irfft on (real, imag) pairs
+from .ops_fourier import __all__ as _fourier_all
+from .ops_linalg import *  # noqa: F403 - inv, det, solve, cholesky, ...
+from .ops_linalg import __all__ as _linalg_all
+from .ops_math import *  # noqa: F403 - trigonometry, erf, cumsum, logsumexp, norm, moments, cross-entropies, ...
+from .ops_math import __all__ as _math_all
+from .ops_nn import *  # noqa: F403 - normalizations, dot_product_attention, sparsemax, depth_to_space, ...
+from .ops_nn import __all__ as _nn_all
+from .ops_numpy import *  # noqa: F403 - arange, eye, one_hot, isnan, floor, argsort, ... (no gradient)
+from .ops_numpy import __all__ as _numpy_all
+from .ops_stats import *  # noqa: F403 - quantile, median, nan-reductions, diff, histogram, ...
+from .ops_stats import __all__ as _stats_all
 
 swish = silu
 
 
-def convert_to_tensor(x: Any, dtype: Any = None) -> Tensor:
+# --- Keras' signatures where they differ from the engine primitives' (names, defaults) ------------------------
+def clip(x: Any, x_min: Any, x_max: Any) -> Tensor:
+    """min(max(x, x_min), x_max); gradient 1 inside the range, 0 where clipped."""
+    return _math.clip(x, x_min, x_max)
+
+
+def concatenate(xs: Any, axis: int = 0) -> Tensor:
+    """Join tensors along an existing ``axis`` (Keras' default: the first)."""
+    return _math.concatenate(list(xs), axis=axis)
+
+
+def reshape(x: Any, newshape: Any) -> Tensor:
+    """The same values in shape ``newshape`` (one entry may be -1)."""
+    return _math.reshape(x, (newshape,) if isinstance(newshape, int) else tuple(newshape))
+
+
+def where(condition: Any, x1: Any = None, x2: Any = None) -> Any:
+    """``x1`` where ``condition`` else ``x2``; with neither, the indices of the true entries (``nonzero``)."""
+    if x1 is None and x2 is None:
+        from .ops_numpy import nonzero
+
+        return nonzero(condition)
+    if x1 is None or x2 is None:
+        raise ValueError("where: give both x1 and x2, or neither")
+    return _math.where(condition, x1, x2)
+
+
+def gelu(x: Any, approximate: bool = True) -> Tensor:
+    """GELU; ``keras.ops.gelu`` defaults to the tanh approximation (the activation to the exact erf form)."""
+    return _nn.gelu(x, approximate=approximate)
+
+
+def convert_to_tensor(x: Any, dtype: Any = None, sparse: Any = None, ragged: Any = None) -> Tensor:
     """An array-like as a constant tensor (floats become floatx)."""
+    if sparse or ragged:
+        raise ValueError("convert_to_tensor: sparse and ragged tensors are not supported (glassnet's are dense)")
     if isinstance(x, Tensor):
         return x
     arr = xp.asarray(x, dtype=dtype)
@@ -112,12 +164,6 @@ def zeros(shape: Any, dtype: Any = None) -> Tensor:
 def shape(x: Any) -> tuple[int, ...]:
     """The shape of a tensor or array."""
     return tuple(as_tensor(x).shape)
-
-
-def norm(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Euclidean norm sqrt(sum x^2) (differentiable)."""
-    return sqrt(sum(square(x), axis=axis, keepdims=keepdims))
-
 
 
 # --- convolutional-network operations (channels_last), with Keras' names ---------------------------
@@ -161,7 +207,7 @@ def _channels_last(data_format: Any) -> None:
 __all__ = [
     "abs", "add", "cast", "clip", "concatenate", "cos", "convert_to_numpy", "convert_to_tensor", "dense", "divide",
     "dropout", "elu", "exp", "expand_dims", "gelu", "getitem", "hard_sigmoid", "leaky_relu", "log", "log1p",
-    "log_softmax", "matmul", "max", "maximum", "mean", "min", "minimum", "multiply", "negative", "norm", "ones",
+    "log_softmax", "matmul", "max", "maximum", "mean", "min", "minimum", "multiply", "negative", "ones",
     "power", "relu", "reshape", "selu", "shape", "sigmoid", "sign", "sin", "silu", "softmax", "softplus", "softsign",
     "sqrt", "square", "squeeze", "stack", "stop_gradient", "subtract", "sum", "swish", "tanh", "transpose",
     "where", "zeros",
@@ -169,3 +215,9 @@ __all__ = [
 __all__ += ["average_pool", "conv", "conv_transpose", "max_pool"]
 __all__ += ["argmax", "argmin", "equal", "greater", "greater_equal", "less", "less_equal", "logical_and", "logical_not",
             "logical_or", "not_equal", "split", "take", "tile", "einsum"]
+__all__ += _arrays_all + _control_all + _fourier_all + _linalg_all + _math_all + _nn_all + _numpy_all + _stats_all
+
+
+def __dir__() -> list[str]:
+    # dir() and tab completion show the public API (__all__), not the names it is built from.
+    return sorted(__all__)

@@ -94,3 +94,12 @@ def serialize(reg: Any) -> dict[str, Any] | None:
         return None
     name = getattr(type(reg), "_registered_name", None) or type(reg).__name__
     return {"class_name": name, "config": reg.get_config()}
+
+__all__ = [
+    "L1", "L1L2", "L2", "Regularizer", "get", "l1", "l1_l2", "l2", "serialize"
+]
+
+
+def __dir__() -> list[str]:
+    # dir() and tab completion show the public API (__all__), not the names it is built from.
+    return sorted(__all__)

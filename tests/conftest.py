@@ -1,6 +1,9 @@
-"""Shared fixtures: a fixed seed and fresh layer names for every test."""
+"""Shared fixtures: a fixed seed and fresh layer names for every test, and real Keras as an oracle."""
 
 from __future__ import annotations
+
+import os
+import sys
 
 import numpy as np
 import pytest
@@ -21,3 +24,23 @@ def _fresh_state() -> None:
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="session")
+def keras():
+    """Real Keras 3 on its PyTorch backend, a test-only oracle like PyTorch itself.
+
+    Without it the test is skipped, unless ``GLASSNET_REQUIRE_KERAS=1`` (CI's main job), where a
+    missing Keras is a failure.
+    """
+    if "keras" not in sys.modules:
+        os.environ.setdefault("KERAS_BACKEND", "torch")
+    try:
+        import keras as real_keras
+    except ImportError as err:
+        if os.environ.get("GLASSNET_REQUIRE_KERAS") == "1":
+            pytest.fail(f"GLASSNET_REQUIRE_KERAS=1 but Keras cannot be imported ({err})")
+        pytest.skip("Keras 3 is not installed (pip install keras next to torch==2.13.0)")
+    if real_keras.backend.backend() != "torch":
+        pytest.skip(f"Keras runs on {real_keras.backend.backend()}, these tests expect its PyTorch backend")
+    return real_keras

@@ -1,5 +1,6 @@
 """Callbacks: hooks into training, with Keras' names and semantics."""
 
+from .backup_and_restore import BackupAndRestore
 from .base import Callback, CallbackList
 from .csv_logger import CSVLogger
 from .doctor import Finding, TrainingDoctor, diagnose_training
@@ -12,9 +13,15 @@ from .model_checkpoint import ModelCheckpoint
 from .progbar_logger import ProgbarLogger
 from .reduce_lr import ReduceLROnPlateau
 from .stopping_rules import StopAtThreshold, StopOnSmallGradient
+from .tensorboard import TensorBoard
 from .terminate_on_nan import TerminateOnNaN
 
 __all__ = ["CSVLogger", "Callback", "CallbackList", "EarlyStopping", "Finding", "History", "Inspector",
            "TrainingDoctor", "diagnose_training", "LambdaCallback",
            "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN",
-           "StopAtThreshold", "StopOnSmallGradient"]
+           "StopAtThreshold", "StopOnSmallGradient", "BackupAndRestore", "TensorBoard"]
+
+
+def __dir__() -> list[str]:
+    # dir() and tab completion show the public API (__all__), not the names it is built from.
+    return sorted(__all__)

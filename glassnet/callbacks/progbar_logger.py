@@ -9,13 +9,37 @@ from .base import Callback
 
 
 class ProgbarLogger(Callback):
-    """Keras' progress output: verbose=1 a live bar per epoch, verbose=2 one line per epoch."""
+    """Keras' progress output: verbose=1 a live bar per epoch, verbose=2 one line per epoch.
 
-    def __init__(self, stream: Any = None) -> None:
+    ``fit``/``evaluate``/``predict`` add one when ``verbose`` is not 0, unless one is among the
+    callbacks already. The mode is the call's ``verbose`` (``"auto"`` means 1).
+
+    Parameters
+    ----------
+    count_mode : {"steps", "samples"}
+        Keras 2's argument, accepted: as in Keras 3 the bar always counts steps (batches).
+    stateful_metrics : iterable of str, optional
+        Keras 2's argument, accepted: every logged value is already a running mean over the
+        epoch, so all of them are shown as they come (Keras 3's behaviour).
+    stream : file-like, optional
+        Where to print (default: ``sys.stdout``).
+    """
+
+    def __init__(self, count_mode: str = "steps", stateful_metrics: Any = None, stream: Any = None) -> None:
         super().__init__()
+        if count_mode not in ("steps", "samples"):
+            raise ValueError(f"ProgbarLogger: unknown `count_mode`: {count_mode!r}; expected 'steps' or 'samples'")
+        self.count_mode = count_mode
+        self.stateful_metrics = set(stateful_metrics or ())
         self.stream = stream
         self.bar: Progbar | None = None
         self.seen = 0
+
+    def set_params(self, params: dict[str, Any]) -> None:
+        params = dict(params)
+        if params.get("verbose") == "auto":
+            params["verbose"] = 1
+        super().set_params(params)
 
     def _new_bar(self) -> None:
         self.bar = Progbar(self.params.get("steps"), verbose=self.params.get("verbose", 1), stream=self.stream)

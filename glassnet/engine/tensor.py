@@ -235,6 +235,27 @@ class Variable(Tensor):
             )
         self.data[...] = value
 
+    def assign_add(self, value: Any) -> "Variable":
+        """Add ``value`` in place (``value`` may broadcast to the variable's shape); returns the variable."""
+        return self._update(value, "assign_add", xp.add)
+
+    def assign_sub(self, value: Any) -> "Variable":
+        """Subtract ``value`` in place (``value`` may broadcast to the variable's shape); returns the variable."""
+        return self._update(value, "assign_sub", xp.subtract)
+
+    def _update(self, value: Any, fn: str, ufunc: Any) -> "Variable":
+        value = xp.asarray(_raw(value))
+        try:
+            fits = xp.broadcast_shapes(value.shape, self.data.shape) == self.data.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(f"Variable '{self.path}': {fn} got a value of shape {value.shape}, which does not "
+                             f"broadcast to the variable's shape {self.data.shape}")
+        # In place (out=), so optimizer views of this buffer stay valid; casting keeps the variable's dtype.
+        ufunc(self.data, value, out=self.data, casting="unsafe")
+        return self
+
     @property
     def value(self) -> Any:
         """The current array."""

@@ -47,9 +47,9 @@ def model_batch(model: Any, x: Any, y: Any, who: str) -> tuple[list[np.ndarray],
             name = "x" if len(xs) == 1 else f"x[{i}]"
             raise ValueError(f"{who}: {name} has shape {arr.shape}, but model '{model.name}' takes samples of shape "
                              f"{expected}, i.e. batches of shape {(None,) + expected}")
-    if ys is None and any(loss is not None for loss in model.compiled_loss):
+    model._ensure_built(xs, ys)  # a subclassed model's compile() arguments are resolved once call() has run
+    if ys is None and any(loss is not None for loss in model.compiled_loss or [model.loss]):
         raise ValueError(f"{who}: y is missing; the compiled loss compares the model's output with the labels y")
-    model._ensure_built(xs)
     return xs, ys
 
 

@@ -2,9 +2,19 @@
 
 from ..serialization import deserialize, register_builtin, serialize
 from .attention import AdditiveAttention, Attention, MultiHeadAttention
+from .augmentation import (
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+)
 from .base import InputSpec, Layer
 from .convolutional import Conv1D, Conv2D, Conv2DTranspose, Convolution1D, Convolution2D, Convolution2DTranspose
 from .core import ELU, Activation, Dense, Lambda, LeakyReLU, PReLU, ReLU, Softmax
+from .depthwise import DepthwiseConv2D
 from .embedding import Embedding
 from .feature_cross import FeatureCross
 from .masking import Masking
@@ -45,6 +55,7 @@ from .preprocessing import Normalization, Rescaling
 from .recurrent import GRU, LSTM, SimpleRNN
 from .regularization import Dropout
 from .reshaping import Flatten, Reshape
+from .resizing import CenterCrop, Resizing
 from .rnn import RNN
 from .rnn_cells import GRUCell, LSTMCell, SimpleRNNCell
 from .rnn_stacked import StackedRNNCells
@@ -73,6 +84,10 @@ __all__ = [
     # attention (issue 12)
     "AdditiveAttention", "Attention", "LayerNormalization", "MultiHeadAttention",
     "IntegerLookup", "StringLookup", "TextVectorization",  # text preprocessing (issue 12)
+    # image augmentation and re-framing (issue 14)
+    "CenterCrop", "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation",
+    "RandomTranslation", "RandomZoom", "Resizing",
+    "DepthwiseConv2D",  # MobileNet's per-channel convolution (issue 14)
     # configs (keras.layers.serialize / deserialize)
     "serialize", "deserialize",
 ]
@@ -82,3 +97,8 @@ for _name in __all__:
     _obj = globals()[_name]
     if isinstance(_obj, type) and issubclass(_obj, Layer):
         register_builtin(_obj, _name)
+
+
+def __dir__() -> list[str]:
+    # dir() and tab completion show the public API (__all__), not the names it is built from.
+    return sorted(__all__)

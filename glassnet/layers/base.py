@@ -10,23 +10,18 @@ against what the layer was built for, and, when the inputs are symbolic
 from __future__ import annotations
 
 import inspect
-import math
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
 from .. import backend, serialization, tree
-from .. import constraints as _constraints
-from .. import initializers as _initializers
-from .. import regularizers as _regularizers
-from ..engine.allocation import readable_memory, reserve_weight, zero_sample
+from ..engine.allocation import zero_sample
 from ..engine.tensor import Tensor, Variable
 from ..explanation import Explanation
 from . import mask_propagation
 from .explaining import no_entry
-from .input_spec import InputSpec, _batchless, _checked_shape, _checked_weight_array, _shapes_of, _to_tensors
+from .input_spec import InputSpec, _batchless, _checked_weight_array, _shapes_of, _to_tensors
 from .naming import snake_case, unique_name
+from .weight_arguments import new_weight, weight_arguments
 
 # Attributes that hold bookkeeping, not sublayers whose weights are saved.
 _NOT_CHILDREN = {"_tracked_layers", "_variables", "_inbound_nodes", "_operations", "_stack", "_input_layer"}
@@ -81,6 +76,7 @@ class Layer:
         self._output_shape: Any = None
         self._build_shape: Any = None
         self._activity_losses: list[Any] = []
+        self._added_metrics: list[tuple[str, Any]] = []  # add_metric (Keras 2) values of the last call
         # Keras 2 lets the first layer declare the model input.
         if batch_input_shape is not None:
             self._declared_input_shape: tuple[Any, ...] | None = tuple(batch_input_shape)[1:]
@@ -119,25 +115,22 @@ class Layer:
                     self._track(item)
 
     # -- weights ------------------------------------------------------------------------------
-    def add_weight(self, shape: Iterable[int] = (), initializer: Any = "glorot_uniform", dtype: Any = None,
-                   trainable: bool = True, regularizer: Any = None, name: str | None = None,
-                   constraint: Any = None) -> Variable:
-        """Create, initialise and track a weight of this layer."""
-        owner = f"layer '{self.name}', weight '{name or '?'}'"
-        shape = _checked_shape(shape, owner)
-        init = _initializers.get(initializer)
-        dtype = dtype or self.dtype
-        # Sized before it is allocated: an absurd shape (or one a loaded file cannot fill) is refused by name.
-        reserve_weight(shape, dtype, owner)
-        try:
-            value = init(shape, dtype=dtype)
-        except MemoryError as err:
-            raise MemoryError(f"{owner}: not enough memory for a weight of shape {shape} "
-                              f"({readable_memory(math.prod(shape) * np.dtype(dtype).itemsize)})") from err
-        var = Variable(value, trainable=trainable, name=name, dtype=dtype)
-        var.path = f"{self.name}/{name}" if name else self.name
-        var.regularizer = _regularizers.get(regularizer)
-        var.constraint = _constraints.get(constraint)
+    def add_weight(self, *args: Any, shape: Iterable[int] | None = None, initializer: Any = None, dtype: Any = None,
+                   trainable: bool | None = True, autocast: bool = True, regularizer: Any = None,
+                   constraint: Any = None, aggregation: str | None = "none", overwrite_with_gradient: bool = False,
+                   name: str | None = None, **legacy: Any) -> Variable:
+        """Create, initialise and track a weight of this layer.
+
+        Keras 3's signature (``shape, initializer, dtype`` by position); Keras 2's ``add_weight(name, shape,
+        dtype, initializer, ...)`` (a string first) works too (see :mod:`glassnet.layers.weight_arguments`).
+        ``initializer`` defaults to ``"glorot_uniform"`` (``"zeros"`` for an integer or boolean dtype);
+        ``autocast`` and ``aggregation`` are accepted for Keras code and have no effect here.
+        """
+        kw = weight_arguments(f"layer '{self.name}'", args, {
+            "shape": shape, "initializer": initializer, "dtype": dtype, "trainable": trainable,
+            "regularizer": regularizer, "constraint": constraint, "aggregation": aggregation,
+            "overwrite_with_gradient": overwrite_with_gradient, "name": name}, legacy)
+        var = new_weight(self.name, kw["dtype"] or self.dtype, kw)
         self._variables.append(var)
         return var
 
@@ -250,6 +243,30 @@ class Layer:
         """Add a scalar tensor to the training loss of the current step."""
         self._activity_losses.append(loss)
 
+    def add_metric(self, value: Any, name: str | None = None, aggregation: str | None = "mean") -> None:
+        """Keras 2's ``add_metric`` (Keras 3 removed it): log the mean of ``value`` over the epoch as ``name``.
+
+        Called in ``call``; ``fit``/``evaluate`` average every element of ``value`` over the batches.
+        """
+        if not name:
+            raise ValueError(f"layer '{self.name}': add_metric() needs a name=..., the key of the value in the logs")
+        if aggregation not in ("mean", None):
+            raise ValueError(f"layer '{self.name}': add_metric(aggregation={aggregation!r}) is not supported; "
+                             "only 'mean' (Keras 3 removed add_metric: a compiled Metric is the Keras 3 way)")
+        self._added_metrics.append((name, value))
+
+    def add_activity_loss(self, outputs: Any) -> None:
+        """Add ``activity_regularizer(output)`` for each output, divided by the batch size as Keras 3 does.
+
+        Keras 3 normalises so that the penalty's strength does not depend on the batch size.
+        """
+        regularizer = getattr(self, "activity_regularizer", None)
+        if regularizer is None:
+            return
+        for out in tree.flatten(outputs):
+            loss = regularizer(out)
+            self.add_loss(loss / float(out.shape[0]) if out.ndim > 0 and out.shape[0] else loss)
+
     # -- build and call -----------------------------------------------------------------------
     def build(self, input_shape: Any) -> None:
         """Create the weights for inputs of ``input_shape`` (batch axis ``None``)."""
@@ -305,7 +322,7 @@ class Layer:
             self._maybe_build(_batchless(shapes))
         if self.input_spec is not None and isinstance(inputs, Tensor):
             self.input_spec.check(self.name, shapes)
-        self._activity_losses = []
+        self._activity_losses, self._added_metrics = [], []
         if self._call_accepts("training"):
             kwargs["training"] = training
         # The mask riding on the input (or given as mask=) goes to call and on to the outputs.

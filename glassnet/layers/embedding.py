@@ -65,8 +65,7 @@ class Embedding(Layer):
     def call(self, inputs: Any) -> Any:
         # a[..., :] = E[index]; the backward scatter-adds into the rows used (engine.ops.embedding)
         out = embedding_ops.embedding(inputs, self.embeddings, owner=f"Embedding '{self.name}'")
-        if self.activity_regularizer is not None:
-            self.add_loss(self.activity_regularizer(out))
+        self.add_activity_loss(out)  # divided by the batch size, as in Keras 3
         return out
 
     @property

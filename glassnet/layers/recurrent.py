@@ -133,8 +133,7 @@ class _Recurrent(Layer):
         out, final = self._run(x, states, mask, rmask)
         if self.stateful:  # Keras: the last states start the next batch, until reset_states()
             self._kept_states = [s.data.copy() for s in final]
-        if self.activity_regularizer is not None:
-            self.add_loss(self.activity_regularizer(out))
+        self.add_activity_loss(out)  # divided by the batch size, as in Keras 3
         return [out, *final] if self.return_state else out
 
     def _initial_states(self, initial_state: Any, batch: int) -> Any:

@@ -97,11 +97,6 @@ class KernelBiasLayer(Layer):
         self.add_activity_loss(out)
         return out
 
-    def add_activity_loss(self, out: Any) -> None:
-        """Add ``activity_regularizer(out)`` to the layer's losses (a penalty on what the layer outputs)."""
-        if self.activity_regularizer is not None:
-            self.add_loss(self.activity_regularizer(out))
-
     def kernel_bias_config(self) -> dict[str, Any]:
         """The config entries of the shared arguments, from ``activation`` to ``bias_constraint``."""
         return {"activation": _activations.serialize(self.activation), "use_bias": self.use_bias,

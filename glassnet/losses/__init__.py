@@ -6,6 +6,9 @@ Each loss is a per-sample formula written as it reads on a slide
 * :mod:`.regression`: mean squared/absolute (percentage/logarithmic) error, Huber, log-cosh, cosine similarity;
 * :mod:`.probabilistic`: binary, categorical and sparse categorical cross-entropy, KL divergence, Poisson;
 * :mod:`.hinge`: hinge, squared hinge, categorical hinge;
+* :mod:`.focal`: binary and categorical focal cross-entropy, generalized cross-entropy;
+* :mod:`.overlap`: Dice and Tversky (segmentation); :mod:`.circle`: Circle (metric learning);
+* :mod:`.ctc`: connectionist temporal classification (sequences without an alignment);
 * :mod:`.base`: the :class:`Loss` object, Keras' reductions and the label helper every loss shares.
 
 Every name is importable from here, as ``keras.losses.X``; :func:`get` resolves
@@ -19,7 +22,18 @@ from typing import Any
 from ..engine.tensor import as_tensor
 from .base import REDUCTIONS, Loss, LossFunctionWrapper, reduce_weighted
 from .base import REGISTRY as _REGISTRY
+from .circle import Circle, circle
+from .ctc import CTC, ctc
+from .focal import (
+    BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy,
+    CategoricalGeneralizedCrossEntropy,
+    binary_focal_crossentropy,
+    categorical_focal_crossentropy,
+    categorical_generalized_cross_entropy,
+)
 from .hinge import CategoricalHinge, Hinge, SquaredHinge, categorical_hinge, hinge, squared_hinge
+from .overlap import Dice, Tversky, dice, tversky
 from .probabilistic import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -58,6 +72,10 @@ __all__ = [
     "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error",
     "names", "poisson", "reduce_weighted", "serialize", "sparse_categorical_crossentropy", "squared_hinge",
     "mse", "MSE", "mae", "MAE", "mape", "MAPE", "kld", "KLD", "msle", "MSLE",
+    # Focal, generalized, overlap and metric-learning losses (Keras 3)
+    "BinaryFocalCrossentropy", "CategoricalFocalCrossentropy", "CategoricalGeneralizedCrossEntropy", "Circle",
+    "Dice", "Tversky", "binary_focal_crossentropy", "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy", "circle", "deserialize", "dice", "tversky", "CTC", "ctc",
 ]
 
 for _cls, _fn, _aliases in [
@@ -76,6 +94,13 @@ for _cls, _fn, _aliases in [
     (SquaredHinge, squared_hinge, ()),
     (CategoricalHinge, categorical_hinge, ()),
     (CosineSimilarity, cosine_similarity, ()),
+    (BinaryFocalCrossentropy, binary_focal_crossentropy, ()),
+    (CategoricalFocalCrossentropy, categorical_focal_crossentropy, ()),
+    (CategoricalGeneralizedCrossEntropy, categorical_generalized_cross_entropy, ()),
+    (Dice, dice, ()),
+    (Tversky, tversky, ()),
+    (Circle, circle, ()),
+    (CTC, ctc, ()),
 ]:
     _REGISTRY.add(_cls, _cls.__name__, _fn.__name__, *_aliases)
 
@@ -118,6 +143,21 @@ def serialize(loss: Loss) -> dict[str, Any]:
     return {"class_name": name, "config": loss.get_config()}
 
 
+def deserialize(config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Loss:
+    """The loss a :func:`serialize` config describes (Keras' ``keras.losses.deserialize``)."""
+    if custom_objects:
+        from ..serialization import custom_object_scope
+
+        with custom_object_scope(custom_objects):
+            return get(config)
+    return get(config)
+
+
 def names() -> list[str]:
     """Every loss name :func:`get` understands."""
     return _REGISTRY.names()
+
+
+def __dir__() -> list[str]:
+    # dir() and tab completion show the public API (__all__), not the names it is built from.
+    return sorted(__all__)

@@ -47,6 +47,7 @@ from .confusion_metrics import (
     TrueNegatives,
     TruePositives,
 )
+from .constrained import PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity
 from .f_score import F1Score, FBetaScore
 from .functions import (
     binary_accuracy,
@@ -54,6 +55,26 @@ from .functions import (
     sparse_categorical_accuracy,
     sparse_top_k_categorical_accuracy,
     top_k_categorical_accuracy,
+)
+from .iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
+from .loss_metrics import (
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    CategoricalHinge,
+    ConcordanceCorrelation,
+    CosineSimilarity,
+    Hinge,
+    KLDivergence,
+    LogCoshError,
+    MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError,
+    PearsonCorrelation,
+    Poisson,
+    SparseCategoricalCrossentropy,
+    SquaredHinge,
+    Sum,
+    concordance_correlation,
+    pearson_correlation,
 )
 from .negative_side import negative_predictive_value_score, sensitivity_score, specificity_score
 from .ranking import auc, precision_recall_curve, roc_auc_score, roc_curve
@@ -84,6 +105,33 @@ for _cls, _names in [
     (FalsePositives, ("FalsePositives", "false_positives")),
     (TrueNegatives, ("TrueNegatives", "true_negatives")),
     (FalseNegatives, ("FalseNegatives", "false_negatives")),
+    # Keras 3's remaining metric classes; loss names ("hinge", "poisson"...) keep resolving through
+    # the losses, except cosine similarity, which is positive as a metric and negated as a loss.
+    (Sum, ("Sum", "sum")),
+    (CosineSimilarity, ("CosineSimilarity", "cosine_similarity")),
+    (PearsonCorrelation, ("PearsonCorrelation", "pearson_correlation")),
+    (ConcordanceCorrelation, ("ConcordanceCorrelation", "concordance_correlation")),
+    (MeanAbsolutePercentageError, ("MeanAbsolutePercentageError",)),
+    (MeanSquaredLogarithmicError, ("MeanSquaredLogarithmicError",)),
+    (LogCoshError, ("LogCoshError",)),
+    (Hinge, ("Hinge",)),
+    (SquaredHinge, ("SquaredHinge",)),
+    (CategoricalHinge, ("CategoricalHinge",)),
+    (Poisson, ("Poisson",)),
+    (KLDivergence, ("KLDivergence",)),
+    (BinaryCrossentropy, ("BinaryCrossentropy",)),
+    (CategoricalCrossentropy, ("CategoricalCrossentropy",)),
+    (SparseCategoricalCrossentropy, ("SparseCategoricalCrossentropy",)),
+    (IoU, ("IoU",)),
+    (BinaryIoU, ("BinaryIoU",)),
+    (MeanIoU, ("MeanIoU",)),
+    (OneHotIoU, ("OneHotIoU",)),
+    (OneHotMeanIoU, ("OneHotMeanIoU",)),
+    (PrecisionAtRecall, ("PrecisionAtRecall",)),
+    (RecallAtPrecision, ("RecallAtPrecision",)),
+    (SensitivityAtSpecificity, ("SensitivityAtSpecificity",)),
+    (SpecificityAtSensitivity, ("SpecificityAtSensitivity",)),
+    (MeanMetricWrapper, ("MeanMetricWrapper",)),
 ]:
     _REGISTRY.add(_cls, *_names)
 
@@ -125,6 +173,22 @@ _POST_TRAINING = (accuracy_score, precision_score, recall_score, f1_score, fbeta
                   classification_report, confusion_matrix, precision_recall_fscore_support, auc)
 
 
+def serialize(metric: Metric) -> dict[str, Any]:
+    """A ``{"class_name", "config"}`` dict that :func:`deserialize` turns back into an equal metric."""
+    return {"class_name": getattr(type(metric), "_registered_name", None) or type(metric).__name__,
+            "config": metric.get_config()}
+
+
+def deserialize(config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Metric:
+    """The metric a :func:`serialize` config describes (Keras' ``keras.metrics.deserialize``)."""
+    if custom_objects:
+        from ..serialization import custom_object_scope
+
+        with custom_object_scope(custom_objects):
+            return get(config)
+    return get(config)
+
+
 def names() -> list[str]:
     """Every metric name :func:`get` understands."""
     return _REGISTRY.names()
@@ -144,7 +208,37 @@ __all__ = [
     "fbeta_score", "format_confusion_matrix", "precision_recall_curve", "precision_recall_fscore_support",
     "precision_score", "recall_score", "roc_auc_score", "roc_curve",
     "negative_predictive_value_score", "sensitivity_score", "specificity_score",
+    # Keras 3's other metric classes and functions
+    "BinaryCrossentropy", "BinaryIoU", "CategoricalCrossentropy", "CategoricalHinge", "ConcordanceCorrelation",
+    "CosineSimilarity", "Hinge", "IoU", "KLDivergence", "LogCoshError", "MeanAbsolutePercentageError", "MeanIoU",
+    "MeanSquaredLogarithmicError", "OneHotIoU", "OneHotMeanIoU", "PearsonCorrelation", "Poisson",
+    "PrecisionAtRecall", "RecallAtPrecision", "SensitivityAtSpecificity", "SparseCategoricalCrossentropy",
+    "SpecificityAtSensitivity", "SquaredHinge", "Sum", "binary_crossentropy", "binary_focal_crossentropy",
+    "categorical_crossentropy", "categorical_focal_crossentropy", "categorical_hinge", "concordance_correlation",
+    "deserialize", "hinge", "huber", "kl_divergence", "log_cosh", "mean_absolute_error",
+    "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error",
+    "pearson_correlation", "poisson", "serialize", "sparse_categorical_crossentropy", "squared_hinge",
 ]
+
+# Keras exports the loss functions as metric functions too (keras.metrics.hinge is keras.losses.hinge).
+from ..losses import (  # noqa: E402
+    binary_crossentropy,
+    binary_focal_crossentropy,
+    categorical_crossentropy,
+    categorical_focal_crossentropy,
+    categorical_hinge,
+    hinge,
+    huber,
+    kl_divergence,
+    log_cosh,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    mean_squared_logarithmic_error,
+    poisson,
+    sparse_categorical_crossentropy,
+    squared_hinge,
+)
 
 
 def _losses_registry() -> Any:
@@ -164,3 +258,8 @@ def _loss_as_metric(name: str) -> Metric:
 
     per_sample.__name__ = name
     return MeanMetricWrapper(per_sample, name=name)
+
+
+def __dir__() -> list[str]:
+    # dir() and tab completion show the public API (__all__), not the names it is built from.
+    return sorted(__all__)

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.tensor import Variable
+
 
 def to_host(value: Any) -> np.ndarray:
     """A NumPy array from a tensor, array or list."""
@@ -43,7 +45,62 @@ class Metric:
         raise NotImplementedError
 
     def reset_state(self) -> None:
-        raise NotImplementedError
+        """Keras 3's default: every state variable (:meth:`add_variable`) back to zeros, sub-metrics reset."""
+        subs = [v for v in vars(self).values() if isinstance(v, Metric) and v is not self]
+        if not self._own_variables() and not subs:
+            raise NotImplementedError(f"{type(self).__name__} keeps no state variables (self.add_variable(...) in "
+                                      "__init__), so it must define reset_state() itself")
+        for var in self._own_variables():
+            var.assign(np.zeros(var.shape, dtype=var.dtype))
+        for sub in subs:
+            sub.reset_state()
+
+    # -- state variables, the Keras 3 way (Keras 2's add_weight too) ------------------------------------
+    def add_variable(self, shape: Any, initializer: Any, dtype: Any = None, aggregation: str = "sum",
+                     name: str | None = None) -> Variable:
+        """A non-trainable state variable, updated with ``assign``/``assign_add`` in ``update_state``."""
+        from .. import backend, initializers
+        from ..layers.input_spec import _checked_shape
+
+        owner = f"metric '{self.name}', variable '{name or '?'}'"
+        if aggregation not in (None, "none", "sum", "mean", "only_first_replica"):
+            raise ValueError(f"{owner}: aggregation={aggregation!r} must be 'sum', 'mean', 'none' or "
+                             "'only_first_replica'")
+        shape = _checked_shape(() if shape is None else shape, owner)
+        dtype = dtype or self.dtype or backend.floatx()
+        value = initializers.get("zeros" if initializer is None else initializer)(shape, dtype=dtype)
+        var = Variable(value, trainable=False, name=name, dtype=dtype)
+        var.path = f"{self.name}/{name}" if name else self.name
+        self._own_variables().append(var)
+        return var
+
+    def add_weight(self, *args: Any, shape: Any = (), initializer: Any = None, dtype: Any = None,
+                   name: str | None = None, aggregation: str = "sum", **legacy: Any) -> Variable:
+        """Keras 3's alias of :meth:`add_variable`; Keras 2's ``add_weight(name, shape=(), ...)`` works too."""
+        unknown = sorted(set(legacy) - {"synchronization"})
+        if unknown:
+            raise TypeError(f"metric '{self.name}': add_weight() got unexpected keyword argument(s) {unknown}")
+        order = ("name", "shape", "aggregation") if args and isinstance(args[0], str) else ("shape", "initializer",
+                                                                                             "dtype", "name")
+        if len(args) > len(order):
+            raise TypeError(f"metric '{self.name}': add_weight() takes at most {len(order)} positional arguments")
+        given = {"shape": shape, "initializer": initializer, "dtype": dtype, "name": name, "aggregation": aggregation}
+        given.update(zip(order, args))
+        return self.add_variable(given["shape"], given["initializer"], given["dtype"], given["aggregation"],
+                                 given["name"])
+
+    @property
+    def variables(self) -> list[Variable]:
+        """The state variables of this metric and of the metrics it holds."""
+        out = list(self._own_variables())
+        for value in vars(self).values():
+            if isinstance(value, Metric) and value is not self:
+                out.extend(value.variables)
+        return out
+
+    def _own_variables(self) -> list[Variable]:
+        # Made on first use: built-in metrics keep NumPy state and never call add_variable.
+        return self.__dict__.setdefault("_metric_variables", [])
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
         """Update with one batch and return the running result."""

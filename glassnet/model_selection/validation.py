@@ -125,7 +125,8 @@ def cross_validate(build_model: Callable[[], Any], x: Any, y: Any, k: int = 5, f
         ``{"f1": lambda y, p: f1_score(y, p.argmax(1), average="macro")}``.
     n_jobs : int, optional
         Folds run in parallel through joblib (-1: all cores; None or 1: serially in this process).
-        Inside ``joblib.parallel_backend("dask")`` or ``("ray")`` the folds go to that cluster.
+        Inside ``joblib.parallel_backend("dask")`` or ``("ray")`` with ``n_jobs=-1`` the folds go to that
+        cluster, with the same scores as here (docs/cluster.md).
     seed : int
         Seeds the fold split (when shuffled) and, through :func:`fold_seeds`, each fold's model.
     stratify : bool

@@ -26,3 +26,8 @@ def __getattr__(name: str) -> Any:
 
         return getattr(saving, name)
     raise AttributeError(f"module 'glassnet.models' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # dir() and tab completion show the public API (__all__), not the names it is built from.
+    return sorted(__all__)

@@ -52,16 +52,24 @@ def _unspec(value: Any, getter: Any) -> Any:
     return value
 
 
+def _loss_weights(model: Any) -> Any:
+    """The weights as compile() was given them (a dict stays a dict), else the resolved ones (None when all 1)."""
+    given = getattr(model, "_compile_args", None)
+    if given is not None:
+        return _spec(given[1])
+    weights = getattr(model, "_loss_weights", None)
+    return None if weights is None or all(w == 1.0 for w in weights) else weights
+
+
 def get_compile_config(model: Any) -> dict[str, Any] | None:
     """What ``compile`` was given, as JSON (None when not compiled or not describable)."""
     if not getattr(model, "compiled", False) or getattr(model, "optimizer", None) is None:
         return None
     try:
-        loss_weights = getattr(model, "_loss_weights", None)
         config = {
             "optimizer": optimizers.serialize(model.optimizer),
             "loss": _spec(model.loss),
-            "loss_weights": None if loss_weights is None or all(w == 1.0 for w in loss_weights) else loss_weights,
+            "loss_weights": _loss_weights(model),
             "metrics": _spec(getattr(model, "_metric_specs", None)),
             "weighted_metrics": _spec(getattr(model, "_weighted_metric_specs", None)),
         }

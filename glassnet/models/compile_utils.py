@@ -86,9 +86,12 @@ class CompiledMetrics:
             metric.update_state(y_true, y_pred, sample_weight)
 
     def results(self) -> dict[str, float]:
+        return {self.prefix + metric.name: self.result_of(metric) for metric in self.metrics if metric is not None}
+
+    @staticmethod
+    def result_of(metric: _metrics.Metric) -> Any:
         # A metric may report one value per class (F1Score(average=None)): keep it as an array, as Keras does.
-        return {self.prefix + metric.name: _scalar_or_array(metric.result())
-                for metric in self.metrics if metric is not None}
+        return _scalar_or_array(metric.result())
 
     def reset(self) -> None:
         for metric in self.metrics:

@@ -46,15 +46,23 @@ class DataSpec:
     take_strings : list of bool
         Which inputs are strings (a string ``keras.Input``, or a model starting with TextVectorization
         or StringLookup); those let string arrays through.
+    dict_keys : list of str, optional
+        A subclassed model's record of the keys of a dict ``x`` (its ``call`` gets the dict back):
+        :func:`input_arrays` fills it in place, in sorted order, and empties it for other ``x``.
+
+    ``output_names`` is None for a subclassed model whose ``call`` has not run yet: the labels are then
+    read as they come (an array, a tuple/list, or a dict in sorted key order, as Keras flattens it) and
+    checked against the outputs on the first step.
     """
 
     model_name: str
-    output_names: list[str]
+    output_names: list[str] | None
     input_names: list[str] | None = None
     num_inputs: int | None = None
     keep_int: list[bool] = field(default_factory=list)
     input_shapes: list[tuple[Any, ...]] = field(default_factory=list)
     take_strings: list[bool] = field(default_factory=list)
+    dict_keys: list[str] | None = None
 
 
 def call_name(where: str) -> str:
@@ -73,9 +81,11 @@ def prepare_xy(spec: DataSpec, x: Any, y: Any, sample_weight: Any, where: str) -
     prefix = "" if where in ("fit", "predict") else f"{where} "
     xs = input_arrays(spec, x, f"{prefix}x", where)
     outputs = spec.output_names
+    if outputs is None and isinstance(y, dict):
+        y = [y[k] for k in sorted(y)]
     ys = None if y is None else labels_array_list(y, f"{prefix}y", outputs, owner=f"model '{spec.model_name}' outputs")
     sws = None if sample_weight is None else sample_weight_list(sample_weight, len(ys or [0]), f"{prefix}sample_weight")
-    if ys is not None and len(ys) != len(outputs):
+    if ys is not None and outputs is not None and len(ys) != len(outputs):
         raise ValueError(f"y has {len(ys)} arrays but the model has {len(outputs)} output(s) {outputs}")
     check_sample_counts({"x": xs, "y": ys or [], "sample_weight": sws or []})
     check_not_empty(len(xs[0]), call_name(where), xs[0].shape)
@@ -84,7 +94,11 @@ def prepare_xy(spec: DataSpec, x: Any, y: Any, sample_weight: Any, where: str) -
 
 def input_arrays(spec: DataSpec, x: Any, label: str, where: str) -> list[np.ndarray]:
     """``x`` as checked arrays: one per model input, each with its batch axis."""
-    xs = to_array_list(x, label, spec.input_names, int_ok=spec.keep_int, owner=f"model '{spec.model_name}' inputs",
+    names = spec.input_names
+    if spec.dict_keys is not None:  # a subclassed model: a dict x reaches call() as a dict
+        spec.dict_keys[:] = sorted(x) if isinstance(x, dict) else []
+        names = names or (list(spec.dict_keys) if isinstance(x, dict) else None)
+    xs = to_array_list(x, label, names, int_ok=spec.keep_int, owner=f"model '{spec.model_name}' inputs",
                        str_ok=spec.take_strings)
     who = call_name(where)
     expected = spec.num_inputs

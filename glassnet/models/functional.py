@@ -10,6 +10,7 @@ from ..serialization import custom_object_scope
 from ..tree import flatten, map_structure
 from . import data, fusion
 from .functional_config import functional_config, rebuild_graph
+from .layer_order import keras_layer_order
 from .model import Model, numbered_children
 
 
@@ -42,10 +43,7 @@ class Functional(Model):
                                  f"layer '{t.node.layer.name}'")
         self._nodes = self._topological_nodes()
         self._check_connected()
-        layers: list[Layer] = []
-        for node in self._nodes:
-            if all(node.layer is not seen for seen in layers):
-                layers.append(node.layer)
+        layers = keras_layer_order(self._nodes, self.outputs)  # Keras' order: its files number weights by it
         input_layers = [t.node.layer for t in self.inputs]
         self._operations = input_layers + [layer for layer in layers if not isinstance(layer, InputLayer)]
         for layer in self._operations:

@@ -33,25 +33,36 @@ class MetricsTracker:
     """
 
     def __init__(self, losses: list[Any], output_names: list[str], metrics: Any = None,
-                 weighted_metrics: Any = None) -> None:
+                 weighted_metrics: Any = None, per_output: bool = False, prefixes: list[str] | None = None,
+                 loss_names: list[str] | None = None) -> None:
+        # per_output/prefixes/loss_names: a subclassed model's outputs (see output_structure.resolve), whose
+        # metrics are already one spec per output and whose logs are named by Keras' rules for them.
         multi = len(output_names) > 1
-        prefixes = [f"{name}_" if multi else "" for name in output_names]
+        if prefixes is None:
+            prefixes = [f"{name}_" if multi else "" for name in output_names]
+        if loss_names is None:
+            loss_names = [f"{name}_loss" for name in output_names] if multi else []
         self.loss = Mean(name="loss")
-        self.output_losses = [Mean(name=f"{name}_loss") for name in output_names] if multi else []
+        self.added: dict[str, Mean] = {}  # Keras 2's layer.add_metric(value, name): created on first sight
+        self.output_losses = [Mean(name=name) for name in loss_names]
+        per_metrics = metrics if per_output else _per_output_metrics(metrics, output_names)
+        per_weighted = weighted_metrics if per_output else [weighted_metrics] * len(output_names)
         self.compiled_metrics = [compile_utils.CompiledMetrics(spec, loss, prefix=prefix) for spec, loss, prefix
-                                 in zip(_per_output_metrics(metrics, output_names), losses, prefixes)]
-        self.weighted_metrics = [compile_utils.CompiledMetrics(weighted_metrics, loss, prefix=prefix)
-                                 for loss, prefix in zip(losses, prefixes)] if weighted_metrics else []
+                                 in zip(per_metrics, losses, prefixes)]
+        self.weighted_metrics = [compile_utils.CompiledMetrics(spec, loss, prefix=prefix) for spec, loss, prefix
+                                 in zip(per_weighted, losses, prefixes)] if weighted_metrics else []
 
     @property
     def names(self) -> list[str]:
         """The keys of :meth:`result`, in order (``loss`` first)."""
-        names = ["loss"] + [t.name for t in self.output_losses]
+        names = ["loss"] + [t.name for t in self.output_losses if t.name]
+        seen: set[str] = set()
         for group in self.compiled_metrics + self.weighted_metrics:
+            weighted = any(group is w for w in self.weighted_metrics)
             # "accuracy" resolves on the first batch; until then its spelling stands for it
-            names += [group.prefix + (metric.name if metric is not None else pending) for metric, pending in
-                      zip(group.metrics, group.pending + [""] * len(group.metrics))]
-        return names
+            names += [_unique_key(group.prefix, metric.name if metric is not None else pending, seen, weighted)
+                      for metric, pending in zip(group.metrics, group.pending + [""] * len(group.metrics))]
+        return names + list(self.added)
 
     def reset(self) -> None:
         """Start new averages (at each epoch, and before each evaluation)."""
@@ -60,6 +71,13 @@ class MetricsTracker:
             tracker.reset_state()
         for group in self.compiled_metrics + self.weighted_metrics:
             group.reset()
+        for metric in self.added.values():
+            metric.reset_state()
+
+    def update_added(self, values: list[tuple[str, Any]]) -> None:
+        """Add one batch of ``add_metric`` values (the mean of all their elements is logged)."""
+        for name, value in values:
+            self.added.setdefault(name, Mean(name=name)).update_state(getattr(value, "data", value))
 
     def update(self, n: int, loss: Any, parts: list[Any], ys: list[Any] | None, preds: list[Any],
                sws: list[Any] | None) -> None:
@@ -82,10 +100,30 @@ class MetricsTracker:
         """The logs dict: ``{"loss": ..., "accuracy": ...}``."""
         logs: dict[str, Any] = {"loss": self.loss.result()}
         for tracker in self.output_losses:
-            logs[tracker.name] = tracker.result()
+            if tracker.name:  # an output without a loss has no log (output_structure.resolve)
+                logs[tracker.name] = tracker.result()
+        seen: set[str] = set()
         for group in self.compiled_metrics + self.weighted_metrics:
-            logs.update(group.results())
+            weighted = any(group is w for w in self.weighted_metrics)
+            for metric in group.metrics:
+                if metric is not None:
+                    logs[_unique_key(group.prefix, metric.name, seen, weighted)] = group.result_of(metric)
+        for name, metric in self.added.items():
+            logs[name] = metric.result()
         return logs
+
+
+def _unique_key(prefix: str, name: str, seen: set[str], weighted: bool) -> str:
+    """Keras' log key of a metric whose name is taken: ``weighted_mae`` for a weighted metric, else ``mae_1``..."""
+    key = prefix + name
+    if key in seen and weighted:
+        key = f"{prefix}weighted_{name}"
+    base, index = key, 1
+    while key in seen:
+        key = f"{base}_{index}"
+        index += 1
+    seen.add(key)
+    return key
 
 
 def _per_output_metrics(metrics: Any, output_names: list[str]) -> list[Any]:
@@ -98,6 +136,13 @@ def _per_output_metrics(metrics: Any, output_names: list[str]) -> list[Any]:
             raise ValueError(f"compile: metrics has {len(metrics)} lists for {len(output_names)} outputs")
         return list(metrics)
     return [metrics] * len(output_names)
+
+
+def added_metric_values(model: Any) -> list[tuple[str, Any]]:
+    """The ``add_metric`` values of the step's forward pass (Keras 2), from the model and every layer."""
+    sources = model._penalty_sources  # fit's list of layers, walked once (Trainer._trainable_for_step)
+    layers = sources[1] if sources is not None else [model] + model._flatten_layers()
+    return [pair for layer in layers for pair in layer._added_metrics]
 
 
 def scalar_results(logs: dict[str, Any]) -> Any:

@@ -15,7 +15,7 @@ from ..serialization import custom_object_scope, serialize, to_json
 from ..tree import flatten, map_shapes
 from . import compile_config
 from .explain import explain_model
-from .summary import print_summary
+from .summary import print_summary, summary_html
 from .trainer import Trainer
 
 
@@ -87,7 +87,15 @@ class Model(Trainer, Layer):
         "Total params"; pass ``optimizer_in_total=False`` to count only the model's weights.
         """
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
-                      show_trainable=show_trainable, optimizer_in_total=optimizer_in_total)
+                      show_trainable=show_trainable, optimizer_in_total=optimizer_in_total,
+                      expand_nested=expand_nested)
+
+    def _repr_html_(self) -> str | None:
+        """Jupyter shows a model as its summary table (the one ``summary()`` prints), in HTML."""
+        try:
+            return summary_html(self)
+        except Exception:  # noqa: BLE001  (a display hook must not raise: Jupyter then shows repr())
+            return None
 
     def explain(self) -> ModelExplanation:  # type: ignore[override]
         """Every layer's forward and backward equations with this model's shapes, then the loss and the optimizer.
@@ -145,6 +153,24 @@ class Model(Trainer, Layer):
         from ..saving import load_weights  # the one upward call, as in save()
 
         load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
+
+    def export(self, filepath: Any, format: str = "onnx",  # noqa: A002  (Keras 3's argument name)
+               verbose: bool = True, input_signature: Any = None,
+               **kwargs: Any) -> None:
+        """Export the inference graph for serving (Keras 3's signature); ``format="onnx"`` is the one here.
+
+        ``opset=`` (default 17) passes on to :func:`glassnet.onnx.export`.  Keras' other formats need
+        TensorFlow or OpenVINO and are refused with a clear error.
+        """
+        if format != "onnx":
+            raise ValueError(f"Model.export: format={format!r} is not available in glassnet; use format='onnx' "
+                             "(TensorFlow SavedModel, LiteRT and OpenVINO need their own frameworks)")
+        if input_signature is not None:
+            raise ValueError("Model.export: input_signature is not used by the ONNX exporter; the model's own "
+                             "input shapes (batch size left free) are exported")
+        from ..onnx import export  # an upward call, as in save()
+
+        export(self, filepath, verbose=verbose, **kwargs)
 
     def to_json(self, **kwargs: Any) -> str:
         """The architecture as JSON (no weights); rebuild with ``models.model_from_json``."""

@@ -8,6 +8,7 @@ Keras prints them.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -78,25 +79,74 @@ def _layer_shape(layer: Layer) -> Any:
     return layer._output_shape
 
 
-def print_summary(model: Any, line_length: int | None = None, positions: Any = None,
-                  print_fn: Callable[[str], Any] | None = None, show_trainable: bool = False,
-                  optimizer_in_total: bool = True) -> None:
-    """Print (or send to ``print_fn``) the model's summary table."""
-    from .functional import Functional
+def _table(model: Any, show_trainable: bool = False, expand_nested: bool = False,
+           ) -> tuple[list[str], list[list[str]], bool]:
+    """The summary's header and one row of (unwrapped) cell texts per layer; whether it is sequential-like.
 
-    emit = print_fn or print
+    With ``expand_nested`` a nested model's own layers follow its row, indented with ``└``
+    (each at its depth), as Keras prints them.
+    """
     sequential_like = _is_sequential_like(model)
-    if isinstance(model, Functional):
-        layers = model.layers
-    else:
-        layers = model.layers
     headers = ["Layer (type)", "Output Shape", "Param #"]
-    widths = [31, 22, 13]
     if not sequential_like:
         headers.append("Connected to")
-        widths = [31, 22, 11, 26]
     if show_trainable:
         headers.append("Trainable")
+    rows: list[list[str]] = []
+
+    def add(owner: Any, layer: Any, depth: int) -> None:
+        indent = "  " * (depth - 1) + "└ " if depth else ""
+        cells = [f"{indent}{layer.name} ({getattr(layer, 'display_type', type(layer).__name__)})",
+                 _shape_text(_layer_shape(layer)),
+                 _param_text(layer) if not isinstance(layer, InputLayer) else "0"]
+        if not sequential_like:
+            cells.append(", ".join(_connections(owner, layer)) if depth == 0 else "")
+        if show_trainable:
+            cells.append(("Y" if layer.trainable else "N") if layer.weights else "-")
+        rows.append(cells)
+        if expand_nested and depth < 8 and hasattr(layer, "layers") and hasattr(layer, "summary"):
+            for sub in layer.layers:
+                if not isinstance(sub, InputLayer):
+                    add(layer, sub, depth + 1)
+
+    for layer in model.layers:
+        add(model, layer, 0)
+    return headers, rows, sequential_like
+
+
+def _totals(model: Any, optimizer_in_total: bool = True) -> list[str]:
+    """The lines under the table: total, trainable, non-trainable (and optimizer) parameters."""
+    trainable = model.trainable_weights
+    all_weights = model.weights
+    non_trainable = [w for w in all_weights if all(w is not t for t in trainable)]
+    t_count = sum(w.data.size for w in trainable)
+    n_count = sum(w.data.size for w in non_trainable)
+    t_bytes = sum(w.data.nbytes for w in trainable)
+    n_bytes = sum(w.data.nbytes for w in non_trainable)
+    opt = getattr(model, "optimizer", None)
+    opt_count = opt.count_params() if opt is not None and getattr(opt, "built", False) else 0
+    itemsize = trainable[0].data.itemsize if trainable else 4
+    opt_bytes = opt_count * itemsize
+    total = t_count + n_count + (opt_count if optimizer_in_total else 0)
+    total_bytes = t_bytes + n_bytes + (opt_bytes if optimizer_in_total else 0)
+    if not all_weights and any(not layer.built for layer in model.layers):
+        return ["Total params: 0 (unbuilt)", "Trainable params: 0 (unbuilt)", "Non-trainable params: 0 (unbuilt)"]
+    out = [f"Total params: {total:,} ({readable_memory(total_bytes)})",
+           f"Trainable params: {t_count:,} ({readable_memory(t_bytes)})",
+           f"Non-trainable params: {n_count:,} ({readable_memory(n_bytes)})"]
+    if opt_count:
+        out.append(f"Optimizer params: {opt_count:,} ({readable_memory(opt_bytes)})")
+    return out
+
+
+def print_summary(model: Any, line_length: int | None = None, positions: Any = None,
+                  print_fn: Callable[[str], Any] | None = None, show_trainable: bool = False,
+                  optimizer_in_total: bool = True, expand_nested: bool = False) -> None:
+    """Print (or send to ``print_fn``) the model's summary table."""
+    emit = print_fn or print
+    headers, rows, sequential_like = _table(model, show_trainable, expand_nested)
+    widths = [31, 22, 13] if sequential_like else [31, 22, 11, 26]
+    if show_trainable:
         widths.append(9)
     if line_length:
         extra = line_length - (sum(widths) + 3 * len(widths) + 1)
@@ -119,49 +169,30 @@ def print_summary(model: Any, line_length: int | None = None, positions: Any = N
 
     out = [f'Model: "{model.name}"']
     out.append(border("┏", "━", "┳", "┓"))
-    out += row([[h] if i not in right else [h] for i, h in enumerate(headers)], "┃")
+    out += row([[h] for h in headers], "┃")
     out.append(border("┡", "━", "╇", "┩"))
-    body: list[list[str]] = []
-    for layer in layers:
-        cells = [
-            _wrap(f"{layer.name} ({getattr(layer, 'display_type', type(layer).__name__)})", widths[0]),
-            _wrap(_shape_text(_layer_shape(layer)), widths[1]),
-            [_param_text(layer) if not isinstance(layer, InputLayer) else "0"],
-        ]
-        if not sequential_like:
-            cells.append(_wrap(", ".join(_connections(model, layer)), widths[3]))
-        if show_trainable:
-            cells.append(["Y" if layer.trainable else "N"] if layer.weights else ["-"])
-        body.append(cells)
-    for i, cells in enumerate(body):
-        out += row(cells, "│")
-        if i < len(body) - 1:
+    for i, cells in enumerate(rows):
+        # Only the name, shape and connections wrap; counts and Y/N stay on one line.
+        out += row([_wrap(text, w) if col in (0, 1, 3) and not (col == 3 and sequential_like) else [text]
+                    for col, (text, w) in enumerate(zip(cells, widths))], "│")
+        if i < len(rows) - 1:
             out.append(border("├", "─", "┼", "┤"))
     out.append(border("└", "─", "┴", "┘"))
-
-    trainable = model.trainable_weights
-    all_weights = model.weights
-    non_trainable = [w for w in all_weights if all(w is not t for t in trainable)]
-    t_count = sum(w.data.size for w in trainable)
-    n_count = sum(w.data.size for w in non_trainable)
-    t_bytes = sum(w.data.nbytes for w in trainable)
-    n_bytes = sum(w.data.nbytes for w in non_trainable)
-    opt = getattr(model, "optimizer", None)
-    opt_count = opt.count_params() if opt is not None and getattr(opt, "built", False) else 0
-    itemsize = trainable[0].data.itemsize if trainable else 4
-    opt_bytes = opt_count * itemsize
-    total = t_count + n_count + (opt_count if optimizer_in_total else 0)
-    total_bytes = t_bytes + n_bytes + (opt_bytes if optimizer_in_total else 0)
-    unbuilt = not all_weights and any(not layer.built for layer in layers)
-    if unbuilt:
-        out.append(" Total params: 0 (unbuilt)")
-        out.append(" Trainable params: 0 (unbuilt)")
-        out.append(" Non-trainable params: 0 (unbuilt)")
-    else:
-        out.append(f" Total params: {total:,} ({readable_memory(total_bytes)})")
-        out.append(f" Trainable params: {t_count:,} ({readable_memory(t_bytes)})")
-        out.append(f" Non-trainable params: {n_count:,} ({readable_memory(n_bytes)})")
-        if opt_count:
-            out.append(f" Optimizer params: {opt_count:,} ({readable_memory(opt_bytes)})")
+    out += [" " + line for line in _totals(model, optimizer_in_total)]
     for line in out:
         emit(line)
+
+
+def summary_html(model: Any, show_trainable: bool = False, optimizer_in_total: bool = True) -> str:
+    """The :func:`print_summary` table as HTML, for Jupyter (``Model._repr_html_``)."""
+    headers, rows, _ = _table(model, show_trainable)
+    right = ' style="text-align: right"'
+
+    def cells(tag: str, texts: list[str]) -> str:
+        return "".join(f"<{tag}{right if col == 2 else ''}>{html.escape(t)}</{tag}>" for col, t in enumerate(texts))
+
+    body = "\n".join(f"<tr>{cells('td', r)}</tr>" for r in rows)
+    totals = "<br>".join(html.escape(line) for line in _totals(model, optimizer_in_total))
+    return (f'<div class="glassnet-summary"><p><b>Model: "{html.escape(model.name)}"</b></p>\n'
+            f"<table>\n<thead><tr>{cells('th', headers)}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>\n"
+            f"<p>{totals}</p></div>")

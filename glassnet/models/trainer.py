@@ -26,10 +26,11 @@ from ..callbacks import CallbackList, History, ProgbarLogger
 from ..checks import check_integer, check_number
 from ..engine.ops import math as m
 from ..engine.tensor import GradientTape, Tensor
-from . import arguments, compile_utils, data, data_adapters, preflight, watching
+from . import arguments, compile_utils, data, data_adapters, output_structure, preflight, watching
 from .data_adapters import DataAdapter
 from .interrupt import StopAtBatchEnd
-from .metrics_tracker import MetricsTracker, scalar_results
+from .metrics_tracker import MetricsTracker, added_metric_values, scalar_results
+from .output_structure import flat_outputs, restore_structure
 
 
 class Trainer:
@@ -52,6 +53,9 @@ class Trainer:
     _metric_specs: Any = None                     # compile()'s metrics, kept for get_compile_config
     _weighted_metric_specs: Any = None
     _tracker: MetricsTracker | None = None
+    _compile_args: tuple[Any, Any, Any, Any] | None = None
+    _output_structure: Any = None                 # a subclassed model's outputs, once call() has run
+    _outputs_resolved_for: Any = None
     # Set by fit().
     stop_training: bool = False
     history: History | None = None
@@ -77,18 +81,17 @@ class Trainer:
             ``["accuracy"]``, metric objects or functions; a dict or list of lists per output.
         """
         self.optimizer = _optimizers.get(optimizer)
-        names = self._output_names()
-        self.compiled_loss = compile_utils.resolve_losses(loss, names) if loss is not None else [None] * len(names)
         self.loss = loss
-        self._loss_weights = [1.0] * len(names) if loss_weights is None else [
-            1.0 if w is None else float(w) for w in compile_utils.per_output(loss_weights, names, "loss_weights")]
         self._metric_specs, self._weighted_metric_specs = metrics, weighted_metrics
-        self._tracker = MetricsTracker(self.compiled_loss, names, metrics, weighted_metrics)
+        # A subclassed model's outputs are known once call() runs: then this waits for the first step.
+        output_structure.compile_outputs(self, loss, loss_weights, metrics, weighted_metrics)
         self.compiled = True
         self.stop_training = False
 
     def _output_names(self) -> list[str]:
-        return list(self.output_names) if self.output_names else ["output"]
+        if self.output_names:
+            return list(self.output_names)
+        return list(self._output_structure.names) if self._output_structure is not None else ["output"]
 
     @property
     def metrics_names(self) -> list[str]:
@@ -114,15 +117,19 @@ class Trainer:
 
     def _check_labels(self, ys: list[Any] | None, where: str) -> None:
         """Labels are needed unless no output has a loss (a model trained on its ``add_loss`` losses)."""
-        if ys is None and any(loss is not None for loss in self.compiled_loss):
+        losses = self.compiled_loss if self.compiled_loss is not None else [self.loss]  # None: resolved later
+        if ys is None and any(loss is not None for loss in losses):
             raise ValueError(f"{where}() needs labels: pass y (or, with a generator or PyDataset, batches (x, y))")
 
     # -- data ---------------------------------------------------------------------------------
     def _data_spec(self) -> data.DataSpec:
         """What the data checks need to know of this model (taken at each fit/evaluate/predict call)."""
-        return data.DataSpec(self.name, self._output_names(), self.input_names, self._num_inputs,
+        # A subclassed model's labels are read before call() first runs: their structure is checked then.
+        outputs = None if not self.output_names and self._output_structure is None else self._output_names()
+        return data.DataSpec(self.name, outputs, self.input_names, self._num_inputs,
                              list(self._inputs_keep_int or []), [t.shape for t in self.inputs or []],
-                             self._string_inputs())
+                             self._string_inputs(), self.__dict__.setdefault("_input_dict_keys", []) if
+                             self.inputs is None else None)  # the keys of a dict x, for _model_input
 
     def _string_inputs(self) -> list[bool]:
         """Which inputs take raw strings; a subclassed model (no symbolic inputs) does when it holds a text layer."""
@@ -133,16 +140,21 @@ class Trainer:
         return [any(layer._accepts_string_input for layer in self._flatten_layers())]
 
     def _model_input(self, xs: list[Any]) -> Any:
+        keys = self.__dict__.get("_input_dict_keys")
+        if self.inputs is None and keys and len(keys) == len(xs):  # a subclassed model fed a dict gets it back
+            return dict(zip(keys, xs))
         return xs[0] if len(xs) == 1 and self._num_inputs in (1, None) else list(xs)
 
-    def _ensure_built(self, xs: list[np.ndarray]) -> None:
-        if not self.built or not self.weights:
-            self(self._model_input([a[:1] for a in xs]), training=False)
+    def _ensure_built(self, xs: list[np.ndarray], ys: list[Any] | None = None) -> None:
+        output_structure.prepare(self, xs, ys)
 
     def _callbacks(self, callbacks: list[Any] | None, verbose: int, steps: int | None, epochs: int = 1,
                    mode: str | None = None, history: History | None = None) -> CallbackList:
         """The user's callbacks, after a progress bar when ``verbose`` (1: a live bar, 2: one line per epoch)."""
-        every = ([ProgbarLogger()] if verbose else []) + list(callbacks or []) + ([history] if history else [])
+        callbacks = list(callbacks or [])
+        # A ProgbarLogger among the user's callbacks (say with other arguments) replaces the default one, as in Keras.
+        own_bar = verbose and not any(isinstance(cb, ProgbarLogger) for cb in callbacks)
+        every = ([ProgbarLogger()] if own_bar else []) + callbacks + ([history] if history else [])
         params: dict[str, Any] = {"verbose": verbose, "epochs": epochs, "steps": steps}
         if mode is not None:
             params["mode"] = mode
@@ -197,11 +209,13 @@ class Trainer:
         grads = tape.gradient(loss, weights)                          # back-propagation
         self.optimizer.apply(grads, weights)                          # gradient descent step
         self._tracker.update(len(xs[0]), loss, parts, ys, preds, sws)
+        self._tracker.update_added(added_metric_values(self))
 
     def _test_step(self, xs: list[Any], ys: list[Any] | None, sws: list[Any] | None) -> None:
         preds = self._forward_list(xs, training=False)
         loss, parts = self._step_loss(ys, preds, sws)
         self._tracker.update(len(xs[0]), loss, parts, ys, preds, sws)
+        self._tracker.update_added(added_metric_values(self))
 
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: Any = None,
                        return_dict: bool = False) -> Any:
@@ -209,6 +223,7 @@ class Trainer:
         self._assert_compiled("train_on_batch")
         batch = data.prepare_xy(self._data_spec(), x, y, sample_weight, "train_on_batch")
         xs, ys, sws = data.with_class_weight(batch, class_weight)
+        self._ensure_built(xs, ys)
         self._tracker.reset()
         self._train_step(xs, ys, sws, self._trainable_for_step())
         self._penalty_sources = None
@@ -219,6 +234,7 @@ class Trainer:
         """Loss and metrics of one batch, without updating the weights."""
         self._assert_compiled("test_on_batch")
         xs, ys, sws = data.prepare_xy(self._data_spec(), x, y, sample_weight, "test_on_batch")
+        self._ensure_built(xs, ys)
         self._tracker.reset()
         self._test_step(xs, ys, sws)
         logs = self._tracker.result()
@@ -228,7 +244,7 @@ class Trainer:
         """Model outputs for one batch (no batching, no progress bar)."""
         xs = data.input_arrays(self._data_spec(), x, "x", "predict_on_batch")
         out = self(self._model_input(xs), training=False)
-        return _restore_structure(out, [backend.to_numpy(t.data) for t in _flat_outputs(out)])
+        return restore_structure(out, [backend.to_numpy(t.data) for t in flat_outputs(out)])
 
     # -- fit ----------------------------------------------------------------------------------
     def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
@@ -300,7 +316,7 @@ class Trainer:
             warn_sorted_split=warn_sorted_split)
         xs, ys, _ = train.first_batch()
         self._check_labels(ys, "fit")
-        self._ensure_built(xs)
+        self._ensure_built(xs, ys)
         preflight.check(self, xs, batch_size)  # newcomer mistakes, once, before any step
         history = History()
         cbs = self._callbacks(watching.with_doctor(callbacks, verbose, doctor, xs, ys), verbose, train.num_batches,
@@ -308,7 +324,9 @@ class Trainer:
         weights = self._trainable_for_step()
         self.stop_training = False
         self.history = history
+        self._initial_epoch = None  # BackupAndRestore sets it in on_train_begin (Keras' protocol)
         cbs.call("on_train_begin", {})
+        initial_epoch, self._initial_epoch = self._initial_epoch or initial_epoch, None
         epoch_logs: dict[str, Any] = {}
         with StopAtBatchEnd(history, initial_epoch) as ctrl_c, watching.restored_on_error(cbs):
             for epoch in range(initial_epoch, epochs):
@@ -365,7 +383,7 @@ class Trainer:
                                                  batch_size=batch_size, steps=steps)
         xs, ys, _ = adapter.first_batch()
         self._check_labels(ys, "evaluate")
-        self._ensure_built(xs)
+        self._ensure_built(xs, ys)
         cbs = self._callbacks(callbacks, verbose, adapter.num_batches, mode="evaluate")
         cbs.call("on_test_begin", {})
         logs = self._test_epoch(adapter, cbs)
@@ -389,26 +407,11 @@ class Trainer:
         for step, (xs, _, _) in adapter.epoch():
             cbs.call("on_predict_batch_begin", step, {})
             out = self(self._model_input(xs), training=False)
-            chunks.append([backend.to_numpy(t.data if isinstance(t, Tensor) else t) for t in _flat_outputs(out)])
+            chunks.append([backend.to_numpy(t.data if isinstance(t, Tensor) else t) for t in flat_outputs(out)])
             cbs.call("on_predict_batch_end", step, {})
         cbs.call("on_predict_end", {})
         if not chunks:
             raise ValueError("predict() received no batches")
         # One array per output, the batches joined along the batch axis, in the model's output structure.
-        return _restore_structure(out, [np.concatenate([c[i] for c in chunks], axis=0) for i in range(len(chunks[0]))])
+        return restore_structure(out, [np.concatenate([c[i] for c in chunks], axis=0) for i in range(len(chunks[0]))])
 
-
-def _flat_outputs(out: Any) -> list[Any]:
-    if isinstance(out, dict):
-        return list(out.values())
-    if isinstance(out, (list, tuple)):
-        return list(out)
-    return [out]
-
-
-def _restore_structure(structure: Any, arrays: list[np.ndarray]) -> Any:
-    if isinstance(structure, dict):
-        return dict(zip(structure.keys(), arrays))
-    if isinstance(structure, (list, tuple)):
-        return list(arrays)
-    return arrays[0]

@@ -40,3 +40,8 @@ def names() -> list[str]:
 
 __all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam", "Optimizer", "RMSprop", "get", "legacy",
            "schedules", "serialize"]
+
+
+def __dir__() -> list[str]:
+    # dir() and tab completion show the public API (__all__), not the names it is built from.
+    return sorted(__all__)

@@ -25,3 +25,8 @@ __all__ = [
     "model_from_json", "model_to_json", "register_keras_serializable", "save_model", "save_weights",
     "serialize_keras_object", "serialize_layer",
 ]
+
+
+def __dir__() -> list[str]:
+    # dir() and tab completion show the public API (__all__), not the names it is built from.
+    return sorted(__all__)

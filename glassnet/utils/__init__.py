@@ -1,5 +1,6 @@
 """Utilities with Keras' names: ``to_categorical``, ``set_random_seed``, ``normalize``, ``PyDataset``,
-``pad_sequences``, ``timeseries_dataset_from_array``, ``text_dataset_from_directory``."""
+``pad_sequences``, ``timeseries_dataset_from_array``, ``text_dataset_from_directory``,
+``image_dataset_from_directory``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ import numpy as np
 
 from ..backend import set_random_seed
 from ..serialization import custom_object_scope, get_custom_objects, register_keras_serializable
+from .get_file import get_file
+from .image_dataset import image_dataset_from_directory
+from .plot_model import model_to_dot, plot_model
 from .progbar import Progbar
 from .py_dataset import PyDataset, Sequence
 from .sequence import pad_sequences
@@ -56,4 +60,10 @@ def normalize(x: Any, axis: int = -1, order: int = 2) -> np.ndarray:
 __all__ = ["Progbar", "PyDataset", "Sequence", "custom_object_scope", "get_custom_objects", "normalize",
            "pad_sequences", "register_keras_serializable", "set_random_seed", "text_dataset_from_directory",
            "timeseries_dataset_from_array",
-           "to_categorical"]
+           "to_categorical", "get_file", "model_to_dot", "plot_model",
+           "image_dataset_from_directory"]
+
+
+def __dir__() -> list[str]:
+    # dir() and tab completion show the public API (__all__), not the names it is built from.
+    return sorted(__all__)

@@ -1,8 +1,11 @@
 """A Keras-style progress bar that behaves in a terminal, in Jupyter and in a log file.
 
-In a terminal or notebook the bar is redrawn in place (``\\r``); when output
-goes to a pipe or file it writes one clean line per finished epoch instead of
-control characters (Keras' SLURM-log complaint).
+In a terminal the bar is redrawn in place (``\\r``); when output goes to a
+pipe or file it writes one clean line per finished epoch instead of control
+characters (Keras' SLURM-log complaint).  In a Jupyter kernel the bar is one
+display output updated in place (``display(..., display_id=True)`` then
+``handle.update``), so a saved notebook keeps only each bar's final state, not
+thousands of carriage-return updates.
 """
 
 from __future__ import annotations
@@ -10,9 +13,26 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 _BAR_WIDTH = 20
+
+
+def notebook_display(stream: TextIO | None) -> Any:
+    """IPython's ``display`` when running in a Jupyter kernel and writing to its stdout, else None.
+
+    Only a kernel (a ``ZMQInteractiveShell``, Colab's included) gets display outputs: terminal
+    IPython redraws ``\\r`` fine, and a bar sent to another stream (a log file) stays text.
+    """
+    if stream is not None and stream is not sys.stdout:
+        return None
+    ipython = sys.modules.get("IPython")  # never imported here: a script without IPython stays light
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    if shell is None or not any(cls.__name__ == "ZMQInteractiveShell" for cls in type(shell).__mro__):
+        return None
+    from IPython.display import display
+
+    return display
 
 
 def _supports_redraw(stream: TextIO) -> bool:
@@ -68,7 +88,9 @@ class Progbar:
         self.target, self.verbose, self.interval = target, verbose, interval
         self.stream = stream or sys.stdout
         self.unit_name = unit_name
-        self.dynamic = _supports_redraw(self.stream)
+        self._display = notebook_display(stream)
+        self._handle: Any = None
+        self.dynamic = self._display is not None or _supports_redraw(self.stream)
         self.colour = self.dynamic and "ipykernel" not in sys.modules
         self._start = time.perf_counter()
         self._last_draw = 0.0
@@ -94,10 +116,21 @@ class Progbar:
             return
         self._last_draw = now
         line = self._bar_line(current, now, finalize)
+        if self._display is not None:
+            self._draw_in_notebook(line)
+            return
         pad = max(0, self._prev_width - len(line))
         self.stream.write("\r" + line + " " * pad + ("\n" if finalize else ""))
         self.stream.flush()
         self._prev_width = len(line)
+
+    def _draw_in_notebook(self, line: str) -> None:
+        # One output per bar, replaced on each draw: the notebook stores only the latest line.
+        if self._handle is None:
+            self.stream.flush()  # the "Epoch i/n" line printed before must appear above the bar
+            self._handle = self._display({"text/plain": line}, raw=True, display_id=True)
+        else:
+            self._handle.update({"text/plain": line}, raw=True)
 
     def _metrics_text(self) -> str:
         return "".join(f" - {k}: {format_value(v)}" for k, v in sorted(self._values.items()))

@@ -72,8 +72,20 @@ def nested(k: Any) -> tuple[Any, Inputs]:
     return k.Model(x, L.Dense(1)(inner(x))), _f32(8, 3, 3)
 
 
+def residual(k: Any) -> tuple[Any, Inputs]:
+    """A ResNet block: the shortcut's convolution has the main branch's shape, so if the two libraries
+    numbered the layers differently (Keras orders by depth), weights would land swapped, silently."""
+    L = k.layers
+    x = k.Input((6, 6, 2))
+    a = L.Conv2D(2, 3, padding="same", activation="relu")(x)
+    b = L.Conv2D(2, 3, padding="same")(a)
+    shortcut = L.Conv2D(2, 3, padding="same")(x)
+    y = L.Activation("relu")(L.Add()([b, L.BatchNormalization()(shortcut)]))
+    return k.Model(x, L.Dense(3)(L.GlobalAveragePooling2D()(y))), _f32(9, 2, 6, 6, 2)
+
+
 MODELS: list[Callable[[Any], tuple[Any, Inputs]]] = [mlp, cnn, functional, rnn, bidirectional, sequence_mix,
-                                                     transformer_block, nested]
+                                                     transformer_block, nested, residual]
 
 
 # -- one layer each: (label, make layer(k), input shapes, input dtype) ------------------------------------

@@ -65,6 +65,15 @@ def test_every_shared_layer_moves_both_ways(keras, tmp_path, label, make, inputs
                                    err_msg=f"{label}: {name}")
 
 
+@pytest.mark.parametrize("build", builders.MODELS, ids=[b.__name__ for b in builders.MODELS])
+def test_layers_are_listed_in_keras_order(keras, build):
+    """Keras numbers saved weights in model.layers order (by depth in a branching graph): so must glassnet."""
+    def kinds(model):
+        return [type(layer).__name__ for layer in model.layers if type(layer).__name__ != "InputLayer"]
+
+    assert kinds(build(gn)[0]) == kinds(build(keras)[0])
+
+
 OPTIMIZERS = [
     ("SGD", {"learning_rate": 0.05, "momentum": 0.9, "nesterov": True}),
     ("Adam", {"learning_rate": 0.01}),

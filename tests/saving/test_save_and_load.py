@@ -33,6 +33,7 @@ EXAMPLE_ARGS = {"units": 3, "filters": 2, "kernel_size": 3, "pool_size": 2, "rat
                 "padding": 1, "cropping": 1, "n": 2, "dims": (1,), "axis": -1, "scale": 0.5,
                 "layer": lambda: layers.LSTM(3),  # wrappers (Bidirectional, TimeDistributed): a fresh layer each
                 "num_heads": 2, "key_dim": 3,
+                "factor": 0.1, "height_factor": 0.1, "width_factor": 0.1, "height": 4, "width": 4,  # images
                 "cell": lambda: layers.LSTMCell(3), "cells": lambda: [layers.SimpleRNNCell(3), layers.GRUCell(2)]}
 # Arguments whose example is built fresh for each layer (a layer or cell belongs to one owner).
 FRESH_ARGS = {"layer", "cell", "cells"}
@@ -204,8 +205,10 @@ def test_every_loss_round_trips(cls, tmp_path):
     rng = np.random.default_rng(1)
     y_pred = rng.uniform(0.1, 0.9, (4, 3)).astype("float32")
     y_true = np.eye(3, dtype="float32")[[0, 1, 2, 1]]
-    if cls.__name__.startswith("Sparse"):
-        y_true = np.array([0, 1, 2, 1])
+    if cls.__name__.startswith("Sparse") or cls.__name__ in ("CategoricalGeneralizedCrossEntropy", "Circle"):
+        y_true = np.array([0, 1, 2, 1])  # losses of integer class labels
+    if cls.__name__ == "CTC":  # padded label sequences and per-step logits
+        y_true, y_pred = np.array([[1, 2], [2, 0], [0, 0], [1, 1]]), rng.uniform(0.1, 0.9, (4, 5, 3)).astype("float32")
     assert float(again(y_true, y_pred).data) == float(loss(y_true, y_pred).data)
 
 
