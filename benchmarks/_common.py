@@ -29,6 +29,20 @@ def set_threads(threads: int | None) -> int:
     return threads
 
 
+def cpu_model() -> str:
+    """The CPU's model name (Linux), for the report header: figures differ between Intel and AMD."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or "unknown CPU"
+
+
 def blas_info() -> str:
     """Which BLAS NumPy runs here (and its kernel), for the report header."""
     try:

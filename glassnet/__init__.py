@@ -12,6 +12,7 @@ from . import (
     activations,
     backend,
     callbacks,
+    config,
     constraints,
     datasets,  # noqa: E402  (after models: datasets has no dependencies on them, kept last)
     initializers,
@@ -58,6 +59,9 @@ __all__ = [
 __all__ += ["random"]
 __all__ += ["onnx"]  # model.export(path, format="onnx"); the onnx package loads only when exporting
 __all__ += ["applications"]  # VGG16, ResNet50, MobileNetV2 (issue 14); loads on first use
+__all__ += ["config"]  # set_num_threads; GLASSNET_NUM_THREADS
+
+config.apply_default()  # no more BLAS threads than the CPUs this process may use (see glassnet/config.py)
 
 
 def __dir__() -> list[str]:

@@ -78,7 +78,7 @@ digitize = _constant(lambda x, bins: xp.digitize(x, bins).astype(xp.int32), "dig
                      "The index of the bin each entry falls in.")
 searchsorted = _constant(lambda s, v, side="left": xp.searchsorted(s, v, side=side).astype(xp.int32),
                          "searchsorted", "Where ``values`` would be inserted to keep ``sorted_sequence`` sorted.")
-count_nonzero = _constant(lambda x, axis=None: xp.count_nonzero(x, axis=axis).astype(xp.int32), "count_nonzero",
+count_nonzero = _constant(lambda x, axis=None: xp.asarray(xp.count_nonzero(x, axis=axis)).astype(xp.int32), "count_nonzero",
                           "The number of non-zero entries along ``axis``.")
 
 

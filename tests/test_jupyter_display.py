@@ -89,7 +89,8 @@ _NOTEBOOK_CELLS = [
     "y = x.sum(axis=1, keepdims=True)\n"
     "history = model.fit(x, y, epochs=3, batch_size=1)",
     "print('final loss', history.history['loss'][-1])",
-    "import matplotlib.pyplot as plt\nplt.plot(history.history['loss'])\nplt.show()",
+    # %matplotlib inline: with matplotlib 3.7 (the lowest glassnet allows) a kernel does not select it by itself
+    "%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot(history.history['loss'])\nplt.show()",
 ]
 
 

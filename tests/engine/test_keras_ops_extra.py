@@ -12,6 +12,8 @@ import glassnet as gn
 from glassnet import ops
 from glassnet.engine.gradcheck import check_gradients
 
+NUMPY_TRAPEZOID = getattr(np, "trapezoid", None) or np.trapz  # NumPy 2 renamed np.trapz (the minimum is 1.24)
+
 RNG = np.random.default_rng(1)
 M = RNG.uniform(0.3, 2.0, (3, 4)) * RNG.choice([-1.0, 1.0], (3, 4))
 SQ = RNG.normal(size=(3, 3)) * 0.5 + 3 * np.eye(3)
@@ -29,7 +31,7 @@ CASES = [
     ("percentile", lambda a: ops.percentile(a, 75), lambda a: np.percentile(a, 75), [M]),
     ("nanmean", ops.nanmean, np.mean, [M]),
     ("diff_twice", lambda a: ops.diff(a, n=2, axis=1), lambda a: np.diff(a, n=2, axis=1), [M]),
-    ("trapezoid_x", lambda y, x: ops.trapezoid(y, x), np.trapezoid, [M, np.cumsum(V[:4])]),
+    ("trapezoid_x", lambda y, x: ops.trapezoid(y, x), NUMPY_TRAPEZOID, [M, np.cumsum(V[:4])]),
     ("corrcoef", ops.corrcoef, np.corrcoef, [M]),
     ("correlate_same", lambda a, v: ops.correlate(a, v, mode="same"), lambda a, v: np.correlate(a, v, "same"),
      [V, V[:3]]),

@@ -277,7 +277,8 @@ def mean(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
         count *= a.shape[ax]
 
     def backward(g: Any) -> tuple[Any]:
-        return (xp.broadcast_to(_restore_axes(g, axes, keepdims) / count, a.shape),)
+        # n as a's dtype: NumPy 1 turns float32 / Python int into float64 when both are 0-d
+        return (xp.broadcast_to(_restore_axes(g, axes, keepdims) / a.data.dtype.type(count), a.shape),)
 
     return record(a.data.mean(axis=axes, keepdims=keepdims), (a,), backward)
 

@@ -1,0 +1,105 @@
+"""Runtime settings: how many threads the BLAS under NumPy may use.
+
+glassnet's heavy work is matrix products in the BLAS NumPy loads (OpenBLAS, MKL). By default that
+library starts one thread per core of the *machine*, even when the process may use fewer: a
+container limited to 2 CPUs on a 64-core host, or ``taskset -c 0``. Threads then fight over the
+CPUs the process has and a training step can take several times longer.
+
+So, when glassnet is imported, the BLAS is limited to the CPUs this process may use (its affinity
+mask, capped by a cgroup CPU quota), unless the environment variable ``GLASSNET_NUM_THREADS`` says
+how many threads to use. :func:`set_num_threads` changes it at any time.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+ENV_VAR = "GLASSNET_NUM_THREADS"
+_CGROUP_ROOT = Path("/sys/fs/cgroup")
+_limits: Any = None  # threadpoolctl's handle of the limit in force (kept so it stays applied)
+
+
+def available_cpus(cgroup_root: Path | str = _CGROUP_ROOT) -> int:
+    """The number of CPUs this process may use: its affinity mask, capped by a cgroup CPU quota.
+
+    Parameters
+    ----------
+    cgroup_root : path
+        Where the cgroup file system is mounted (a parameter so that tests can point elsewhere).
+    """
+    count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    quota = cgroup_cpu_quota(Path(cgroup_root))
+    return max(1, min(count, quota) if quota is not None else count)
+
+
+def cgroup_cpu_quota(root: Path) -> int | None:
+    """CPUs granted by a cgroup quota (rounded up), or None without one (cgroup v2 ``cpu.max``, v1 CFS files)."""
+    try:
+        v2 = root / "cpu.max"
+        if v2.is_file():
+            quota, period = v2.read_text().split()[:2]
+            return None if quota == "max" else max(1, math.ceil(int(quota) / int(period)))
+        v1_quota, v1_period = root / "cpu" / "cpu.cfs_quota_us", root / "cpu" / "cpu.cfs_period_us"
+        if v1_quota.is_file() and v1_period.is_file():
+            quota_us, period_us = int(v1_quota.read_text()), int(v1_period.read_text())
+            return None if quota_us <= 0 or period_us <= 0 else max(1, math.ceil(quota_us / period_us))
+    except (OSError, ValueError, ZeroDivisionError):  # unreadable or odd files: no quota known
+        return None
+    return None
+
+
+def set_num_threads(n: int) -> None:
+    """Use ``n`` threads in the BLAS (matrix products) from now on.
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is not a whole number >= 1.
+    """
+    global _limits
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"set_num_threads: n must be a whole number >= 1, got {n!r}")
+    from threadpoolctl import threadpool_limits
+
+    _limits = threadpool_limits(limits=n, user_api="blas")
+
+
+def get_num_threads() -> int:
+    """The number of threads the BLAS uses now (the largest, if NumPy loaded several BLAS libraries)."""
+    from threadpoolctl import threadpool_info
+
+    counts = [int(lib["num_threads"]) for lib in threadpool_info() if lib.get("user_api") == "blas"]
+    return max(counts) if counts else 1
+
+
+def threads_from_environment(environ: Any = os.environ) -> int | None:
+    """``GLASSNET_NUM_THREADS`` as a number of threads, None when unset; a clear error when malformed."""
+    raw = environ.get(ENV_VAR)
+    if raw is None or not raw.strip():
+        return None
+    try:
+        n = int(raw)
+    except ValueError:
+        raise ValueError(f"{ENV_VAR}={raw!r} is not a whole number of threads") from None
+    if n < 1:
+        raise ValueError(f"{ENV_VAR}={raw!r}: use at least 1 thread")
+    return n
+
+
+def apply_default() -> None:
+    """At import: ``GLASSNET_NUM_THREADS`` if set, else no more BLAS threads than the CPUs the process may use."""
+    wanted = threads_from_environment()
+    try:
+        if wanted is not None:
+            set_num_threads(wanted)
+        elif get_num_threads() > available_cpus():
+            set_num_threads(available_cpus())
+    except ImportError:  # threadpoolctl missing: leave the BLAS as it is
+        return
+
+
+__all__ = ["ENV_VAR", "available_cpus", "cgroup_cpu_quota", "get_num_threads", "set_num_threads",
+           "threads_from_environment"]
