@@ -45,6 +45,16 @@ class Recorder(callbacks.Callback):
             raise KeyboardInterrupt
 
 
+@pytest.fixture(autouse=True)
+def _ctrl_c_raises():
+    """Ctrl-C as in a terminal: a process started in the background (nohup, `cmd &` in a script) inherits
+    SIGINT ignored, and then Python never installs its KeyboardInterrupt handler."""
+    before = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
 @pytest.mark.parametrize("how", ["raise", "sigint"])
 def test_interrupt_mid_epoch(how, tmp_path, capsys):
     if how == "sigint" and threading.current_thread() is not threading.main_thread():
