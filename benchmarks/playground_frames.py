@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from _common import blas_info  # noqa: E402
+from _common import blas_info, cpu_model  # noqa: E402
 
 from glassnet.playground import Session  # noqa: E402
 
@@ -29,17 +28,6 @@ NETWORKS = {
                                          "features": ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"]},
     "6 x 8 tanh, batch 1": {"hidden": [{"units": 8}] * 6, "batch_size": 1},
 }
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def measure(config: dict, frames: int) -> tuple[float, float]:

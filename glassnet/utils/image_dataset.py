@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .batch_dataset import BatchDataset
+from .directory_files import check_labelling, encode_labels, index_files, shuffle_together, split_subsets
 
 _NAME = "image_dataset_from_directory"
 ALLOWED_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
@@ -94,39 +95,9 @@ def _image_files(folder: Path, follow_links: bool) -> list[str]:
     return sorted(found)
 
 
-def _index(directory: Path, labels: Any, class_names: Any, follow_links: bool) -> tuple[list[str], list[int], list[str]]:
-    if labels == "inferred":
-        subdirs = sorted(d.name for d in directory.iterdir() if d.is_dir())
-        if class_names is not None:
-            if sorted(class_names) != subdirs:
-                raise ValueError(f"{_NAME}: class_names {list(class_names)} must be the sub-folders of {directory}: "
-                                 f"{subdirs}")
-            subdirs = list(class_names)
-        paths, ids = [], []
-        for i, name in enumerate(subdirs):
-            found = _image_files(directory / name, follow_links)
-            paths += found
-            ids += [i] * len(found)
-        return paths, ids, subdirs
-    paths = _image_files(directory, follow_links)
-    if labels is None:
-        return paths, [], []
-    if len(labels) != len(paths):
-        raise ValueError(f"{_NAME}: expected as many labels as image files in {directory}: {len(paths)} files, "
-                         f"{len(labels)} labels")
-    ids = [int(v) for v in labels]
-    return paths, ids, [str(c) for c in sorted(set(ids))]
-
-
 def _check(labels: Any, label_mode: Any, class_names: Any, color_mode: Any, image_size: Any, interpolation: Any,
             subset: Any, validation_split: Any, shuffle: bool, seed: Any) -> None:
-    if not (labels in ("inferred", None) if isinstance(labels, (str, type(None)))
-            else isinstance(labels, (list, tuple, np.ndarray))):
-        raise ValueError(f"{_NAME}: labels must be 'inferred', None or a list of labels, got {labels!r}")
-    if label_mode not in ("int", "categorical", "binary", None):
-        raise ValueError(f"{_NAME}: label_mode must be 'int', 'categorical', 'binary' or None, got {label_mode!r}")
-    if class_names is not None and labels != "inferred":
-        raise ValueError(f"{_NAME}: class_names is only allowed with labels='inferred'")
+    check_labelling(_NAME, labels, label_mode, class_names, subset, validation_split, shuffle, seed)
     if color_mode not in _CHANNELS:
         raise ValueError(f"{_NAME}: color_mode must be 'grayscale', 'rgb' or 'rgba', got {color_mode!r}")
     if not (isinstance(image_size, (list, tuple)) and len(image_size) == 2
@@ -134,15 +105,6 @@ def _check(labels: Any, label_mode: Any, class_names: Any, color_mode: Any, imag
         raise ValueError(f"{_NAME}: image_size must be a (height, width) pair of positive ints, got {image_size!r}")
     if interpolation not in ("bilinear", "nearest"):
         raise ValueError(f"{_NAME}: interpolation must be 'bilinear' or 'nearest', got {interpolation!r}")
-    if subset not in (None, "training", "validation", "both"):
-        raise ValueError(f"{_NAME}: subset must be 'training', 'validation', 'both' or None, got {subset!r}")
-    if (validation_split is None) != (subset is None):
-        raise ValueError(f"{_NAME}: validation_split and subset go together (got {validation_split!r}, {subset!r})")
-    if validation_split is not None and not 0 < validation_split < 1:
-        raise ValueError(f"{_NAME}: validation_split must be between 0 and 1, got {validation_split}")
-    if validation_split and shuffle and seed is None:
-        raise ValueError(f"{_NAME}: if using validation_split and shuffling the data, you must provide a seed "
-                         "argument, to make sure that there is no overlap between the training and validation subset")
 
 
 def image_dataset_from_directory(directory: str | os.PathLike[str], labels: Any = "inferred",
@@ -190,7 +152,8 @@ def image_dataset_from_directory(directory: str | os.PathLike[str], labels: Any 
     if data_format not in (None, "channels_last"):
         raise ValueError(f"{_NAME}: data_format={data_format!r} is not supported; glassnet images are channels_last")
 
-    paths, ids, names = _index(directory, labels, class_names, follow_links)
+    paths, ids, names = index_files(_NAME, directory, labels, class_names,
+                                    lambda folder: _image_files(folder, follow_links), "image files")
     if not paths:
         raise ValueError(f"{_NAME}: no images found in {directory} (allowed formats: {ALLOWED_FORMATS})")
     if label_mode == "binary" and len(names) != 2:
@@ -198,10 +161,7 @@ def image_dataset_from_directory(directory: str | os.PathLike[str], labels: Any 
     if verbose:
         print(f"Found {len(paths)} files belonging to {len(names)} classes.")
     if shuffle:
-        if seed is None:
-            seed = int(np.random.randint(1_000_000))
-        np.random.RandomState(seed).shuffle(paths)
-        np.random.RandomState(seed).shuffle(ids)
+        seed = shuffle_together(paths, ids, seed)
 
     size = (int(image_size[0]), int(image_size[1]))
 
@@ -209,28 +169,7 @@ def image_dataset_from_directory(directory: str | os.PathLike[str], labels: Any 
         return load_image(path, color_mode, size, interpolation, crop_to_aspect_ratio)
 
     def make(lo: int, hi: int) -> ImageFileDataset:
-        part = np.asarray(ids[lo:hi], dtype=np.int32)
-        y: np.ndarray | None
-        if label_mode is None:
-            y = None
-        elif label_mode == "int":
-            y = part
-        elif label_mode == "binary":
-            y = part.astype(np.float32)[:, None]
-        else:
-            y = np.eye(len(names), dtype=np.float32)[part]
+        y = encode_labels(ids[lo:hi], label_mode, len(names))
         return ImageFileDataset(paths[lo:hi], y, names or None, batch_size, load, seed if shuffle else None)
 
-    n = len(paths)
-    if validation_split is None:
-        return make(0, n)
-    n_val = int(validation_split * n)
-    if subset in ("training", "both") and verbose:
-        print(f"Using {n - n_val} files for training.")
-    if subset in ("validation", "both") and verbose:
-        print(f"Using {n_val} files for validation.")
-    if subset == "training":
-        return make(0, n - n_val)
-    if subset == "validation":
-        return make(n - n_val, n)
-    return [make(0, n - n_val), make(n - n_val, n)]
+    return split_subsets(len(paths), validation_split, subset, verbose, make)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .batch_dataset import BatchDataset
+from .directory_files import check_labelling, encode_labels, index_files, shuffle_together, split_subsets
 
 _NAME = "text_dataset_from_directory"
 
@@ -54,35 +55,12 @@ class TextFileDataset(BatchDataset):
         return x if self.labels is None else (x, self.labels[part])
 
 
-def _index(directory: Path, labels: Any, class_names: list[str] | None) -> tuple[list[str], list[int], list[str]]:
-    def txt_files(folder: Path) -> list[str]:
-        found = []
-        for root, dirs, files in os.walk(folder):
-            dirs.sort()
-            found += [os.path.join(root, f) for f in sorted(files) if f.lower().endswith(".txt")]
-        return sorted(found)
-
-    if labels == "inferred":
-        subdirs = sorted(d.name for d in directory.iterdir() if d.is_dir())
-        if class_names is not None:
-            if sorted(class_names) != subdirs:
-                raise ValueError(f"{_NAME}: class_names {list(class_names)} must be the sub-folders of {directory}: "
-                                 f"{subdirs}")
-            subdirs = list(class_names)
-        paths, ids = [], []
-        for i, name in enumerate(subdirs):
-            found = txt_files(directory / name)
-            paths += found
-            ids += [i] * len(found)
-        return paths, ids, subdirs
-    paths = txt_files(directory)
-    if labels is None:
-        return paths, [], []
-    if len(labels) != len(paths):
-        raise ValueError(f"{_NAME}: expected as many labels as .txt files in {directory}: {len(paths)} files, "
-                         f"{len(labels)} labels")
-    ids = [int(v) for v in labels]
-    return paths, ids, [str(c) for c in sorted(set(ids))]
+def _txt_files(folder: Path) -> list[str]:
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        found += [os.path.join(root, f) for f in sorted(files) if f.lower().endswith(".txt")]
+    return sorted(found)
 
 
 def text_dataset_from_directory(directory: str | os.PathLike[str], labels: Any = "inferred", label_mode: str | None = "int",
@@ -111,27 +89,12 @@ def text_dataset_from_directory(directory: str | os.PathLike[str], labels: Any =
     directory = Path(directory)
     if not directory.is_dir():
         raise ValueError(f"{_NAME}: {directory} is not a folder")
-    if not (labels in ("inferred", None) if isinstance(labels, (str, type(None))) else isinstance(labels, (list, tuple,
-                                                                                                           np.ndarray))):
-        raise ValueError(f"{_NAME}: labels must be 'inferred', None or a list of labels, got {labels!r}")
     if labels is None:
         label_mode = None
-    if label_mode not in ("int", "categorical", "binary", None):
-        raise ValueError(f"{_NAME}: label_mode must be 'int', 'categorical', 'binary' or None, got {label_mode!r}")
-    if class_names is not None and labels != "inferred":
-        raise ValueError(f"{_NAME}: class_names is only allowed with labels='inferred'")
-    if subset not in (None, "training", "validation", "both"):
-        raise ValueError(f"{_NAME}: subset must be 'training', 'validation', 'both' or None, got {subset!r}")
-    if (validation_split is None) != (subset is None):
-        raise ValueError(f"{_NAME}: validation_split and subset go together (got {validation_split!r}, {subset!r})")
-    if validation_split is not None and not 0 < validation_split < 1:
-        raise ValueError(f"{_NAME}: validation_split must be between 0 and 1, got {validation_split}")
-    if validation_split and shuffle and seed is None:
-        raise ValueError(f"{_NAME}: if using validation_split and shuffling the data, you must provide a seed "
-                         "argument, to make sure that there is no overlap between the training and validation subset")
+    check_labelling(_NAME, labels, label_mode, class_names, subset, validation_split, shuffle, seed)
     del follow_links  # os.walk does not follow links, as Keras' default
 
-    paths, ids, names = _index(directory, labels, class_names)
+    paths, ids, names = index_files(_NAME, directory, labels, class_names, _txt_files, ".txt files")
     if not paths:
         raise ValueError(f"{_NAME}: no .txt files found in {directory}")
     if label_mode == "binary" and len(names) != 2:
@@ -139,34 +102,10 @@ def text_dataset_from_directory(directory: str | os.PathLike[str], labels: Any =
     if verbose:
         print(f"Found {len(paths)} files belonging to {len(names)} classes.")
     if shuffle:
-        if seed is None:
-            seed = int(np.random.randint(1_000_000))
-        np.random.RandomState(seed).shuffle(paths)
-        np.random.RandomState(seed).shuffle(ids)
+        shuffle_together(paths, ids, seed)
 
     def make(lo: int, hi: int) -> TextFileDataset:
-        part = np.asarray(ids[lo:hi], dtype=np.int32)
-        y: np.ndarray | None
-        if label_mode is None:
-            y = None
-        elif label_mode == "int":
-            y = part
-        elif label_mode == "binary":
-            y = part.astype(np.float32)[:, None]
-        else:
-            y = np.eye(len(names), dtype=np.float32)[part]
+        y = encode_labels(ids[lo:hi], label_mode, len(names))
         return TextFileDataset(paths[lo:hi], y, names or None, batch_size, max_length)
 
-    n = len(paths)
-    if validation_split is None:
-        return make(0, n)
-    n_val = int(validation_split * n)
-    if subset in ("training", "both") and verbose:
-        print(f"Using {n - n_val} files for training.")
-    if subset in ("validation", "both") and verbose:
-        print(f"Using {n_val} files for validation.")
-    if subset == "training":
-        return make(0, n - n_val)
-    if subset == "validation":
-        return make(n - n_val, n)
-    return [make(0, n - n_val), make(n - n_val, n)]
+    return split_subsets(len(paths), validation_split, subset, verbose, make)
