@@ -1,15 +1,16 @@
 """Training under load: glassnet's convnet step with a busy process beside it, per BLAS thread count.
 
-    .venv/bin/python benchmarks/contention.py               # ~1 min: 40 steps per setting
+    .venv/bin/python benchmarks/contention.py               # ~2 min: 3 fits of 60 steps per setting
     .venv/bin/python benchmarks/contention.py --steps 100 --busy 2
 
 A shared machine is the usual case (a notebook beside a browser, two students on one server). With
 one busy process on 2 cores, OpenBLAS's default of one thread per core makes its threads wait for
 each other and a step can take several times longer than with one thread. This prints the median
-step time of Keras' simple MNIST convnet (batch 128) at glassnet's default thread count
-(``glassnet.config``: the CPUs the process may use) and at each thread count from 1 to the number
-of CPUs, first on a quiet machine, then with ``--busy`` processes spinning beside it, and the ratio
-of the default to the best. Nothing here is a test: it prints figures.
+time per step of ``fit`` on Keras' simple MNIST convnet (batch 128) with glassnet's default
+settings (the thread count not fixed: ``fit`` times its steps and keeps the fastest count,
+``glassnet.thread_tuner``) and with each thread count from 1 to the number of CPUs fixed by
+``set_num_threads``, first on a quiet machine, then with ``--busy`` processes spinning beside it,
+and the ratio of the default to the best fixed count. Nothing here is a test: it prints figures.
 """
 
 from __future__ import annotations
@@ -45,51 +46,57 @@ def _model():
     return model
 
 
-def step_times(threads: int, steps: int) -> list[float]:
-    """Seconds per training step of the convnet at ``threads`` BLAS threads (after two warm-up steps)."""
+def seconds_per_step(threads: int | None, steps: int, data: tuple[np.ndarray, np.ndarray]) -> float:
+    """Wall seconds per training step of a ``fit`` over ``steps`` batches of 128.
+
+    ``threads=None`` is glassnet's default: the count is not fixed, so ``fit`` times its own steps
+    and keeps the fastest count (``glassnet.thread_tuner``); its warm-up and probe steps are
+    included. A number fixes the count with ``set_num_threads``.
+    """
     import glassnet as keras
 
     keras.config.set_num_threads(threads)
-    rng = np.random.default_rng(0)
-    x = rng.random((128, 28, 28, 1), dtype=np.float32)
-    y = rng.integers(0, 10, 128)
     model = _model()
-    for _ in range(2):
-        model.train_on_batch(x, y)
-    times = []
-    for _ in range(steps):
-        start = time.perf_counter()
-        model.train_on_batch(x, y)
-        times.append(time.perf_counter() - start)
-    return times
+    x, y = data
+    model.fit(x[:256], y[:256], batch_size=128, epochs=1, verbose=0)  # build, allocate, compile kernels
+    start = time.perf_counter()
+    model.fit(x[:steps * 128], y[:steps * 128], batch_size=128, epochs=1, verbose=0, shuffle=False)
+    return (time.perf_counter() - start) / steps
 
 
-def measure(steps: int) -> dict[str, float]:
+def measure(steps: int, repeats: int) -> dict[str, float]:
+    """Median seconds per step for the default and for each fixed thread count, alternating."""
     import glassnet as keras
 
-    cpus = keras.config.available_cpus()
-    default = cpus  # what glassnet.config sets at import when GLASSNET_NUM_THREADS is not given
-    out = {"default": median(step_times(default, steps))}
-    for n in range(1, cpus + 1):
-        out[f"{n} thread{'s' if n > 1 else ''}"] = median(step_times(n, steps))
-    return out
+    rng = np.random.default_rng(0)
+    data = rng.random((steps * 128, 28, 28, 1), dtype=np.float32), rng.integers(0, 10, steps * 128)
+    settings: dict[str, int | None] = {"default": None}
+    for n in range(1, keras.config.available_cpus() + 1):
+        settings[f"{n} thread{'s' if n > 1 else ''}"] = n
+    times: dict[str, list[float]] = {k: [] for k in settings}
+    for _ in range(repeats):
+        for label, threads in settings.items():
+            times[label].append(seconds_per_step(threads, steps, data))
+    keras.config.set_num_threads(None)
+    return {k: median(v) for k, v in times.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", type=int, default=40, help="timed steps per setting (median quoted)")
+    parser.add_argument("--steps", type=int, default=60, help="training steps per timed fit")
+    parser.add_argument("--repeats", type=int, default=3, help="timed fits per setting (median quoted)")
     parser.add_argument("--busy", type=int, default=1, help="busy processes beside the training (default 1)")
     args = parser.parse_args()
     import glassnet as keras
 
     print(f"CPU: {cpu_model()}; BLAS: {blas_info()}; CPUs this process may use: {keras.config.available_cpus()}")
-    rows = {"quiet": measure(args.steps)}
+    rows = {"quiet": measure(args.steps, args.repeats)}
     stop = mp.Event()
     spinners = [mp.Process(target=_spin, args=(stop,), daemon=True) for _ in range(args.busy)]
     for p in spinners:
         p.start()
     try:
-        rows[f"{args.busy} busy process{'es' if args.busy > 1 else ''}"] = measure(args.steps)
+        rows[f"{args.busy} busy process{'es' if args.busy > 1 else ''}"] = measure(args.steps, args.repeats)
     finally:
         stop.set()
         for p in spinners:

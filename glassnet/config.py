@@ -8,6 +8,12 @@ CPUs the process has and a training step can take several times longer.
 So, when glassnet is imported, the BLAS is limited to the CPUs this process may use (its affinity
 mask, capped by a cgroup CPU quota), unless the environment variable ``GLASSNET_NUM_THREADS`` says
 how many threads to use. :func:`set_num_threads` changes it at any time.
+
+That default is only where training starts. On a shared machine another busy process can make
+the BLAS's threads wait for each other, and one thread is then several times faster than two.
+So unless the user fixed the count (``GLASSNET_NUM_THREADS`` or :func:`set_num_threads`), ``fit``
+and ``predict`` time their own steps at each thread count and keep the fastest
+(:mod:`glassnet.thread_tuner`); ``set_num_threads(None)`` hands the choice back to them.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from typing import Any
 ENV_VAR = "GLASSNET_NUM_THREADS"
 _CGROUP_ROOT = Path("/sys/fs/cgroup")
 _limits: Any = None  # threadpoolctl's handle of the limit in force (kept so it stays applied)
+_fixed_by_user = False  # set_num_threads(n) or GLASSNET_NUM_THREADS: the step timer leaves the count alone
+_blas: Any = None  # threadpoolctl's controllers of the BLAS libraries, found once (finding them takes ~1 ms)
 
 
 def available_cpus(cgroup_root: Path | str = _CGROUP_ROOT) -> int:
@@ -51,20 +59,44 @@ def cgroup_cpu_quota(root: Path) -> int | None:
     return None
 
 
-def set_num_threads(n: int) -> None:
-    """Use ``n`` threads in the BLAS (matrix products) from now on.
+def set_num_threads(n: int | None) -> None:
+    """Use ``n`` threads in the BLAS (matrix products) from now on; ``None`` returns to the default.
+
+    A number fixes the count: ``fit`` and ``predict`` stop choosing it by timing their steps.
+    ``None`` restores the default (the CPUs this process may use) and lets them choose again.
 
     Raises
     ------
     ValueError
-        If ``n`` is not a whole number >= 1.
+        If ``n`` is neither None nor a whole number >= 1.
     """
-    global _limits
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"set_num_threads: n must be a whole number >= 1, got {n!r}")
+    global _limits, _fixed_by_user
+    if n is None:
+        _fixed_by_user = False
+        n = available_cpus()
+    elif isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"set_num_threads: n must be a whole number >= 1 (or None for the default), got {n!r}")
+    else:
+        _fixed_by_user = True
     from threadpoolctl import threadpool_limits
 
     _limits = threadpool_limits(limits=n, user_api="blas")
+
+
+def threads_fixed_by_user() -> bool:
+    """Whether the user fixed the thread count (then nothing in glassnet changes it)."""
+    return _fixed_by_user
+
+
+def _set_blas_threads(n: int) -> None:
+    """Set the BLAS thread count without fixing it (the step timer's switch: ~1 microsecond)."""
+    global _blas
+    if _blas is None:
+        from threadpoolctl import ThreadpoolController
+
+        _blas = ThreadpoolController().select(user_api="blas").lib_controllers
+    for lib in _blas:
+        lib.set_num_threads(n)
 
 
 def get_num_threads() -> int:
@@ -95,11 +127,12 @@ def apply_default() -> None:
     try:
         if wanted is not None:
             set_num_threads(wanted)
-        elif get_num_threads() > available_cpus():
+            return
+        if get_num_threads() > available_cpus():
             set_num_threads(available_cpus())
     except ImportError:  # threadpoolctl missing: leave the BLAS as it is
         return
 
 
 __all__ = ["ENV_VAR", "available_cpus", "cgroup_cpu_quota", "get_num_threads", "set_num_threads",
-           "threads_from_environment"]
+           "threads_fixed_by_user", "threads_from_environment"]

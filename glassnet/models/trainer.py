@@ -16,11 +16,12 @@ loss and metric averages are kept in ``metrics_tracker.py``.
 
 from __future__ import annotations
 
+from contextlib import closing
 from typing import Any
 
 import numpy as np
 
-from .. import backend
+from .. import backend, thread_tuner
 from .. import optimizers as _optimizers
 from ..callbacks import CallbackList, History, ProgbarLogger
 from ..checks import check_integer, check_number
@@ -328,11 +329,12 @@ class Trainer:
         cbs.call("on_train_begin", {})
         initial_epoch, self._initial_epoch = self._initial_epoch or initial_epoch, None
         epoch_logs: dict[str, Any] = {}
-        with StopAtBatchEnd(history, initial_epoch) as ctrl_c, watching.restored_on_error(cbs):
+        timer = thread_tuner.step_timer("fit", self)  # BLAS threads chosen by timing the steps (unless fixed by the user)
+        with StopAtBatchEnd(history, initial_epoch) as ctrl_c, watching.restored_on_error(cbs), closing(timer):
             for epoch in range(initial_epoch, epochs):
                 if not train.ready_for_epoch():  # a used-up generator: stop, as Keras does (it warned)
                     break
-                epoch_logs = self._train_epoch(epoch, train, weights, cbs, ctrl_c)
+                epoch_logs = self._train_epoch(epoch, train, weights, cbs, ctrl_c, timer)
                 if val is not None and (epoch + 1 - initial_epoch) % validation_freq == 0 and val.ready_for_epoch():
                     epoch_logs.update({f"val_{k}": v for k, v in self._test_epoch(val).items()})
                 cbs.call("on_epoch_end", epoch, epoch_logs)
@@ -344,7 +346,7 @@ class Trainer:
         return history
 
     def _train_epoch(self, epoch: int, train: DataAdapter, weights: list[Any], cbs: CallbackList,
-                     ctrl_c: StopAtBatchEnd) -> dict[str, Any]:
+                     ctrl_c: StopAtBatchEnd, timer: Any) -> dict[str, Any]:
         """One epoch of gradient steps; returns its logs.  Ctrl-C is honoured between batches only."""
         self._tracker.reset()
         cbs.call("on_epoch_begin", epoch, {})
@@ -352,7 +354,9 @@ class Trainer:
         for step, (xs, ys, sws) in train.epoch():
             if cbs.wants("on_train_batch_begin"):
                 cbs.call("on_train_batch_begin", step, {})
+            timer.begin()
             self._train_step(xs, ys, sws, weights)
+            timer.end()
             if per_batch:
                 cbs.call("on_train_batch_end", step, self._tracker.result())
             if self.stop_training or ctrl_c.requested:
@@ -404,11 +408,14 @@ class Trainer:
         cbs.call("on_predict_begin", {})
         chunks: list[list[np.ndarray]] = []
         out: Any = None
-        for step, (xs, _, _) in adapter.epoch():
-            cbs.call("on_predict_batch_begin", step, {})
-            out = self(self._model_input(xs), training=False)
-            chunks.append([backend.to_numpy(t.data if isinstance(t, Tensor) else t) for t in flat_outputs(out)])
-            cbs.call("on_predict_batch_end", step, {})
+        with closing(thread_tuner.step_timer("predict", self)) as timer:
+            for step, (xs, _, _) in adapter.epoch():
+                cbs.call("on_predict_batch_begin", step, {})
+                timer.begin()
+                out = self(self._model_input(xs), training=False)
+                chunks.append([backend.to_numpy(t.data if isinstance(t, Tensor) else t) for t in flat_outputs(out)])
+                timer.end()
+                cbs.call("on_predict_batch_end", step, {})
         cbs.call("on_predict_end", {})
         if not chunks:
             raise ValueError("predict() received no batches")

@@ -1,0 +1,182 @@
+"""glassnet.thread_tuner: fit and predict keep the BLAS thread count whose steps are fastest."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import glassnet as keras
+from glassnet import config, thread_tuner
+from glassnet.thread_tuner import StepTimer, candidate_counts
+
+
+class FakeMachine:
+    """A clock and a BLAS: a step takes ``cost[threads]`` seconds, which a test changes to add load."""
+
+    def __init__(self, cost: dict[int, float]) -> None:
+        self.cost, self.now, self.threads, self.switches = dict(cost), 0.0, max(cost), []
+
+    def set_threads(self, n: int) -> None:
+        self.threads = n
+        self.switches.append(n)
+
+    def clock(self) -> float:
+        return self.now
+
+    def run(self, timer: StepTimer, steps: int) -> list[int]:
+        """Run ``steps`` steps through ``timer``; returns the thread count of each."""
+        used = []
+        for _ in range(steps):
+            timer.begin()
+            self.now += self.cost[self.threads]
+            used.append(self.threads)
+            timer.end()
+        return used
+
+
+def make_timer(machine: FakeMachine, candidates=(2, 1)) -> StepTimer:
+    return StepTimer(list(candidates), set_threads=machine.set_threads, clock=machine.clock)
+
+
+def test_on_a_quiet_machine_the_most_threads_are_kept():
+    machine = FakeMachine({2: 0.030, 1: 0.042})
+    timer = make_timer(machine)
+    used = machine.run(timer, 40)
+    assert timer.chosen == 2 and timer.history == [(2, 0.030)]
+    assert used[-20:] == [2] * 20
+    assert used[:7] == [1, 2, 1, 2, 1, 2, 1]  # a warm-up step at the safe count, then an interleaved probe
+
+
+def test_under_load_one_thread_is_chosen_and_the_loss_is_bounded():
+    machine = FakeMachine({2: 0.138, 1: 0.043})
+    timer = make_timer(machine)
+    used = machine.run(timer, 50)
+    assert timer.chosen == 1
+    assert used.count(2) == 1  # one probe step: over twice as slow, it is dropped
+    # Over 50 steps the time spent is within 1.2x of always using the best count.
+    assert sum(machine.cost[n] for n in used) <= 1.2 * 50 * 0.043
+
+
+def test_counts_that_are_close_are_all_probed_three_times():
+    machine = FakeMachine({4: 0.050, 2: 0.045, 1: 0.080})
+    timer = make_timer(machine, candidates=(4, 2, 1))
+    used = machine.run(timer, 30)
+    assert timer.chosen == 2
+    assert used[1:10] == [4, 2, 1] * 3  # 1 thread is slower, but not twice as slow: kept in the probe
+
+
+def test_a_remembered_choice_skips_the_probe_and_a_fresh_timer_starts_from_it():
+    machine = FakeMachine({2: 0.138, 1: 0.043})
+    decided = []
+    timer = make_timer(machine)
+    timer.on_decision = decided.append
+    machine.run(timer, 10)
+    timer.close()
+    again = StepTimer([2, 1], set_threads=machine.set_threads, clock=machine.clock, remembered=decided[-1])
+    assert machine.threads == 1  # the warm-up steps already use the remembered count
+    used = machine.run(again, 10)
+    assert used == [1] * 10 and again.chosen == 1
+    machine.now += StepTimer.recheck_seconds + 1  # too old to trust: probe again
+    stale = StepTimer([2, 1], set_threads=machine.set_threads, clock=machine.clock, remembered=decided[-1])
+    assert stale.chosen is None
+
+
+def test_load_arriving_mid_training_triggers_a_new_probe():
+    machine = FakeMachine({2: 0.030, 1: 0.042})
+    timer = make_timer(machine)
+    machine.run(timer, 20)
+    assert timer.chosen == 2
+    machine.cost = {2: 0.138, 1: 0.043}  # a busy process starts
+    used = machine.run(timer, 30)
+    assert timer.chosen == 1 and [n for n, _ in timer.history] == [2, 1]
+    assert used[-10:] == [1] * 10
+
+
+def test_load_leaving_is_noticed_at_the_periodic_recheck():
+    machine = FakeMachine({2: 0.138, 1: 0.043})
+    timer = make_timer(machine)
+    machine.run(timer, 20)
+    assert timer.chosen == 1
+    machine.cost = {2: 0.030, 1: 0.042}  # the other process ends: no slowdown seen, so only time tells
+    steps_to_recheck = int(StepTimer.recheck_seconds / 0.042) + 10
+    machine.run(timer, steps_to_recheck)
+    assert timer.chosen == 2
+
+
+def test_tiny_steps_are_probed_for_longer():
+    machine = FakeMachine({2: 0.0005, 1: 0.0004})
+    timer = make_timer(machine)
+    used = machine.run(timer, 80)
+    assert timer.chosen == 1
+    probe = used[1:1 + 2 * StepTimer.max_probe_rounds]
+    assert len(probe) > 2 * StepTimer.probe_rounds  # 3 rounds of 0.5 ms are not 20 ms of samples
+
+
+def test_close_puts_back_the_first_count():
+    machine = FakeMachine({2: 0.138, 1: 0.043})
+    timer = make_timer(machine)
+    machine.run(timer, 20)
+    timer.close()
+    assert machine.threads == 2
+
+
+@pytest.mark.parametrize("cpus,expected", [(1, [1]), (2, [2, 1]), (4, [4, 2, 1]), (16, [16, 8, 1])])
+def test_candidates_are_all_half_and_one(cpus, expected):
+    assert candidate_counts(cpus) == expected
+
+
+@pytest.fixture
+def default_threads():
+    yield
+    config.set_num_threads(None)
+
+
+def test_a_count_fixed_by_the_user_is_never_changed(default_threads):
+    config.set_num_threads(1)
+    assert config.threads_fixed_by_user()
+    assert isinstance(thread_tuner.step_timer(), thread_tuner._NoTimer)
+    config.set_num_threads(None)
+    assert not config.threads_fixed_by_user()
+    assert config.get_num_threads() == config.available_cpus()
+
+
+def test_fit_and_predict_time_their_steps_and_leave_the_default(monkeypatch, default_threads):
+    config.set_num_threads(None)
+    made: list[StepTimer] = []
+    switches: list[int] = []
+
+    def watched_timer(loop, model):
+        timer = StepTimer([2, 1], set_threads=switches.append)
+        timer.min_probe_seconds = 0.0  # these steps take microseconds: decide after three rounds
+        made.append(timer)
+        return timer
+
+    monkeypatch.setattr(thread_tuner, "step_timer", watched_timer)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    x, y = np.random.default_rng(0).random((64, 4), dtype=np.float32), np.arange(64) % 3
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    model.predict(x, batch_size=4, verbose=0)
+    assert len(made) == 2
+    assert all(t.history for t in made)  # 16 steps each: warm-up, a probe, a choice
+    assert switches and switches[-1] == 2  # each loop put the first count back when it ended
+
+
+def test_the_step_timer_is_closed_when_fit_fails(monkeypatch, default_threads):
+    closed = []
+
+    class Watched(thread_tuner._NoTimer):
+        def close(self):
+            closed.append(True)
+
+    monkeypatch.setattr(thread_tuner, "step_timer", lambda loop, model: Watched())
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+
+    class Boom(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        model.fit(np.zeros((8, 4), "float32"), np.zeros(8, "float32"), verbose=0, callbacks=[Boom()])
+    assert closed == [True]
