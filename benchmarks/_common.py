@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import resource
 import statistics
 import subprocess
@@ -14,18 +13,20 @@ from typing import Any
 
 
 def set_threads(threads: int | None) -> int:
-    """Give NumPy's BLAS and PyTorch the same thread count; return it."""
+    """Give NumPy's BLAS and PyTorch the same thread count; return it.
+
+    ``None`` means each framework's default on the CPUs this process may use: PyTorch gets that many
+    threads, and glassnet starts with as many but ``fit``/``predict`` may switch to fewer when they
+    time faster steps that way (``glassnet.thread_tuner``). A number fixes both.
+    """
     import torch
 
-    if threads is None:
-        threads = os.cpu_count() or 1
-    torch.set_num_threads(threads)
-    try:
-        from threadpoolctl import threadpool_limits
+    from glassnet import config
 
-        threadpool_limits(threads)
-    except ImportError:  # threadpoolctl ships with scikit-learn; without it BLAS keeps its default
-        pass
+    config.set_num_threads(threads)  # None: glassnet's default, the step timer may choose
+    if threads is None:
+        threads = config.available_cpus()
+    torch.set_num_threads(threads)
     return threads
 
 

@@ -111,7 +111,8 @@ def main() -> None:
     import torch
 
     print(f"glassnet vs PyTorch {torch.__version__} CPU, lecture MLP on MNIST (60,000 images/epoch)")
-    print(f"threads: {threads} for both; NumPy {np.__version__} with {blas_info()}")
+    mode = "fixed" if args.threads else "default: glassnet's fit may choose fewer (glassnet.thread_tuner)"
+    print(f"threads: {threads} for both ({mode}); NumPy {np.__version__} with {blas_info()}")
     x, y, xt, yt = load()
     rows = []
     for batch in args.batches:

@@ -23,6 +23,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .backend import backend, set_backend  # keras.config.backend(); the array backend: "numpy" or "cupy"
+
 ENV_VAR = "GLASSNET_NUM_THREADS"
 _CGROUP_ROOT = Path("/sys/fs/cgroup")
 _limits: Any = None  # threadpoolctl's handle of the limit in force (kept so it stays applied)
@@ -134,5 +136,5 @@ def apply_default() -> None:
         return
 
 
-__all__ = ["ENV_VAR", "available_cpus", "cgroup_cpu_quota", "get_num_threads", "set_num_threads",
+__all__ = ["ENV_VAR", "available_cpus", "backend", "set_backend", "cgroup_cpu_quota", "get_num_threads", "set_num_threads",
            "threads_fixed_by_user", "threads_from_environment"]

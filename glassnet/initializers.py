@@ -222,7 +222,7 @@ class Orthogonal(Initializer):
             raise ValueError(f"Orthogonal initializer needs a shape of at least 2 axes, got {shape}")
         rows, cols = math.prod(shape[:-1]), shape[-1]
         gen = _generator(self.seed)
-        a = gen.standard_normal((max(rows, cols), min(rows, cols)))
+        a = backend.to_array(gen.standard_normal((max(rows, cols), min(rows, cols))))  # host draw -> device
         q, r = xp.linalg.qr(a)
         q *= xp.sign(xp.diag(r))  # make the decomposition unique
         if rows < cols:
@@ -250,16 +250,17 @@ class Identity(Initializer):
 
 
 def _generator(seed: int | None) -> Any:
-    return backend.rng() if seed is None else xp.random.default_rng(seed)
+    # NumPy's generator on every backend, so a seed gives the same weights on CPU and GPU (backend.py).
+    return backend.rng() if seed is None else backend.default_rng(seed)
 
 
 def _truncated_standard_normal(gen: Any, shape: tuple[int, ...]) -> Any:
-    values = gen.standard_normal(shape)
-    outside = xp.abs(values) > 2
+    values = gen.standard_normal(shape)  # drawn and redrawn on the host, then moved to the backend
+    outside = abs(values) > 2
     while outside.any():  # loops over redraw rounds (a handful), never over elements
         values[outside] = gen.standard_normal(int(outside.sum()))
-        outside = xp.abs(values) > 2
-    return values
+        outside = abs(values) > 2
+    return backend.to_array(values)
 
 
 for _cls, _names in [

@@ -22,6 +22,8 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+from . import backend
+
 ENV_VAR = "GLASSNET_JIT"
 _enabled = os.environ.get(ENV_VAR, "1").strip() not in ("0", "false", "off", "no")
 _numba: Any = None  # the numba module once imported; False when it cannot be
@@ -49,8 +51,6 @@ def enabled() -> bool:
     """Whether kernels run compiled now: numba present, switched on, and the backend is NumPy."""
     if not _enabled:
         return False
-    from . import backend
-
     return backend.xp.__name__ == "numpy" and available()
 
 

@@ -208,10 +208,15 @@ def step_timer(loop: str = "fit", model: object = None) -> StepTimer | _NoTimer:
     return timer
 
 
+def last_decision(model: object, loop: str = "fit") -> Decision | None:
+    """What the last probe of ``loop`` (``"fit"`` or ``"predict"``) on ``model`` chose, or None."""
+    return _remembered.get((loop, id(model)))
+
+
 def _remember(key: tuple[str, int], decision: Decision) -> None:
     if len(_remembered) >= 64:  # many models in one session (a grid search): keep the memory small
         _remembered.clear()
     _remembered[key] = decision
 
 
-__all__ = ["Decision", "StepTimer", "candidate_counts", "step_timer"]
+__all__ = ["Decision", "StepTimer", "candidate_counts", "last_decision", "step_timer"]

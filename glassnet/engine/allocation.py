@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend
+
 
 class AllocationRefused(MemoryError):
     """A weight or placeholder would exceed what is allowed here; the message names the owner and size."""
@@ -117,6 +119,6 @@ def zero_sample(shape: tuple[Any, ...], dtype: Any, owner: str) -> np.ndarray:
     try:
         if dtype.kind in "OUS":  # a string input's "zero" is the empty string
             return np.full(sample, "", dtype=dtype)
-        return np.zeros(sample, dtype=dtype)
+        return backend.xp.zeros(sample, dtype=dtype)  # numbers on the backend's device; strings stay on the host
     except MemoryError as err:
         raise MemoryError(f"{owner}: not enough memory for one sample of shape {sample}") from err

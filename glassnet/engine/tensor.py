@@ -246,7 +246,7 @@ class Variable(Tensor):
     def _update(self, value: Any, fn: str, ufunc: Any) -> "Variable":
         value = xp.asarray(_raw(value))
         try:
-            fits = xp.broadcast_shapes(value.shape, self.data.shape) == self.data.shape
+            fits = backend.broadcast_shapes(value.shape, self.data.shape) == self.data.shape
         except ValueError:
             fits = False
         if not fits:
@@ -370,7 +370,7 @@ class GradientTape:
         grads = backpropagate(target, self._nodes, keep={id(s) for s in source_list})
         result = [grads.get(id(s)) for s in source_list]
         # Reductions hand back read-only broadcast views; give the caller arrays it may update in place.
-        result = [g if g is None or g.flags.writeable else g.copy() for g in result]
+        result = [g if g is None or backend.writeable(g) else g.copy() for g in result]
         if not self.persistent:
             self._nodes = []
         return result[0] if single else result

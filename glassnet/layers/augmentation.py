@@ -19,8 +19,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-
+from .. import backend
+from ..backend import xp
 from ..checks import check_integer, check_number
 from ..engine.tensor import Tensor, as_tensor
 from ..explanation import Equation, Explanation
@@ -67,7 +67,7 @@ class _Augmentation(Layer):
         self.seed = check_integer(seed, "seed", who, low=0, optional=True)
         if data_format not in (None, "channels_last"):
             raise ValueError(f"{who}: data_format={data_format!r} is not supported; glassnet images are channels_last")
-        self._rng = np.random.default_rng(seed)
+        self._rng = backend.default_rng(seed)  # host, as every generator (backend.py)
 
     @property
     def _who(self) -> str:
@@ -82,16 +82,20 @@ class _Augmentation(Layer):
             return inputs
         images = x.data[None] if x.ndim == 3 else x.data
         if images.dtype.kind != "f":  # 8-bit images: interpolate in float32, as Keras' compute dtype
-            images = images.astype(np.float32)
+            images = images.astype(xp.float32)
         out = self._augment(images)
         # A fresh constant: the random transform of the data is not differentiated (see the module note).
         return Tensor(out[0] if x.ndim == 3 else out)
 
-    def _augment(self, images: np.ndarray) -> np.ndarray:
+    def _augment(self, images: Any) -> Any:
         raise NotImplementedError
 
-    def _uniform(self, n: int, bounds: tuple[float, float]) -> np.ndarray:
-        return self._rng.uniform(bounds[0], bounds[1], size=n)
+    def _draw(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """``self._rng.<method>(...)``, drawn on the host and moved to the backend's device."""
+        return backend.to_array(getattr(self._rng, method)(*args, **kwargs))
+
+    def _uniform(self, n: int, bounds: tuple[float, float]) -> Any:
+        return self._draw("uniform", bounds[0], bounds[1], size=n)
 
     def _explain(self) -> Explanation:
         # call() above: T with fresh random parameters per sample while training, the identity otherwise.
@@ -128,14 +132,14 @@ class RandomFlip(_Augmentation):
         super().__init__(seed, **kwargs)
         self.mode = _choice(mode, ("horizontal", "vertical", "horizontal_and_vertical"), "mode", self._who)
 
-    def _augment(self, images: np.ndarray) -> np.ndarray:
+    def _augment(self, images: Any) -> Any:
         out = images.copy()
         n = len(images)
         if "horizontal" in self.mode:
-            flip = self._rng.random(n) < 0.5
+            flip = self._draw("random", n) < 0.5
             out[flip] = out[flip, :, ::-1]
         if "vertical" in self.mode:
-            flip = self._rng.random(n) < 0.5
+            flip = self._draw("random", n) < 0.5
             out[flip] = out[flip, ::-1]
         return out
 
@@ -153,12 +157,12 @@ class _Affine(_Augmentation):
         self.interpolation = _choice(interpolation, INTERPOLATIONS, "interpolation", self._who)
         self.fill_value = float(check_number(fill_value, "fill_value", self._who))
 
-    def _augment(self, images: np.ndarray) -> np.ndarray:
+    def _augment(self, images: Any) -> Any:
         n, h, w = images.shape[:3]
         return affine_transform(images, self._transforms(n, h, w), self.interpolation, self.fill_mode,
                                 self.fill_value)
 
-    def _transforms(self, n: int, h: int, w: int) -> np.ndarray:
+    def _transforms(self, n: int, h: int, w: int) -> Any:
         raise NotImplementedError
 
     def get_config(self) -> dict[str, Any]:
@@ -189,11 +193,11 @@ class RandomRotation(_Affine):
         super().__init__(fill_mode, interpolation, seed, fill_value, **kwargs)
         self.factor = factor_range(factor, "factor", self._who, -1.0, 1.0)
 
-    def _transforms(self, n: int, h: int, w: int) -> np.ndarray:
-        theta = np.deg2rad(self._uniform(n, self.factor) * 360.0)
-        cos, sin = np.cos(theta), np.sin(theta)
+    def _transforms(self, n: int, h: int, w: int) -> Any:
+        theta = xp.deg2rad(self._uniform(n, self.factor) * 360.0)
+        cos, sin = xp.cos(theta), xp.sin(theta)
         cx, cy = (w - 1) / 2, (h - 1) / 2  # rotate about the centre of the pixel grid (Keras)
-        return np.stack([cos, -sin, cx - cx * cos + cy * sin, sin, cos, cy - cx * sin - cy * cos], axis=1)
+        return xp.stack([cos, -sin, cx - cx * cos + cy * sin, sin, cos, cy - cx * sin - cy * cos], axis=1)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "factor": self.factor}
@@ -217,11 +221,11 @@ class RandomZoom(_Affine):
         self.width_factor = (None if width_factor is None
                              else factor_range(width_factor, "width_factor", self._who, -1.0))
 
-    def _transforms(self, n: int, h: int, w: int) -> np.ndarray:
+    def _transforms(self, n: int, h: int, w: int) -> Any:
         zy = 1.0 + self._uniform(n, self.height_factor)
         zx = zy if self.width_factor is None else 1.0 + self._uniform(n, self.width_factor)
-        zeros = np.zeros(n)
-        return np.stack([zx, zeros, (w - 1) / 2 * (1 - zx), zeros, zy, (h - 1) / 2 * (1 - zy)], axis=1)
+        zeros = xp.zeros(n)
+        return xp.stack([zx, zeros, (w - 1) / 2 * (1 - zx), zeros, zy, (h - 1) / 2 * (1 - zy)], axis=1)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "height_factor": self.height_factor, "width_factor": self.width_factor}
@@ -243,11 +247,11 @@ class RandomTranslation(_Affine):
         self.height_factor = factor_range(height_factor, "height_factor", self._who, -1.0, 1.0)
         self.width_factor = factor_range(width_factor, "width_factor", self._who, -1.0, 1.0)
 
-    def _transforms(self, n: int, h: int, w: int) -> np.ndarray:
+    def _transforms(self, n: int, h: int, w: int) -> Any:
         dy = self._uniform(n, self.height_factor) * h
         dx = self._uniform(n, self.width_factor) * w
-        ones, zeros = np.ones(n), np.zeros(n)
-        return np.stack([ones, zeros, -dx, zeros, ones, -dy], axis=1)
+        ones, zeros = xp.ones(n), xp.zeros(n)
+        return xp.stack([ones, zeros, -dx, zeros, ones, -dy], axis=1)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "height_factor": self.height_factor, "width_factor": self.width_factor}
@@ -284,17 +288,17 @@ class RandomCrop(_Augmentation):
                                  "augmented batch is data (no gradient)")
         return e
 
-    def _augment(self, images: np.ndarray) -> np.ndarray:
+    def _augment(self, images: Any) -> Any:
         n, h, w = images.shape[:3]
         if h < self.height or w < self.width:
             from .resizing import crop_and_resize
             return crop_and_resize(images, self.height, self.width)
-        top = self._rng.integers(0, h - self.height + 1, size=n)
-        left = self._rng.integers(0, w - self.width + 1, size=n)
+        top = self._draw("integers", 0, h - self.height + 1, size=n)
+        left = self._draw("integers", 0, w - self.width + 1, size=n)
         # One gather for the batch: sample n reads rows top[n] + i and columns left[n] + j.
-        rows = (top[:, None] + np.arange(self.height))[:, :, None]
-        cols = (left[:, None] + np.arange(self.width))[:, None, :]
-        return images[np.arange(n)[:, None, None], rows, cols]
+        rows = (top[:, None] + xp.arange(self.height))[:, :, None]
+        cols = (left[:, None] + xp.arange(self.width))[:, None, :]
+        return images[xp.arange(n)[:, None, None], rows, cols]
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "height": self.height, "width": self.width}
@@ -327,10 +331,10 @@ class RandomContrast(_Photometric):
         # One number f means a contrast factor in [1 - f, 1 + f]; (lower, upper) means [1 - lower, 1 + upper].
         super().__init__(factor, value_range, seed, 0.0, False, **kwargs)
 
-    def _augment(self, images: np.ndarray) -> np.ndarray:
-        f = self._rng.uniform(1.0 - self.factor[0], 1.0 + self.factor[1], size=(len(images), 1, 1, 1))
+    def _augment(self, images: Any) -> Any:
+        f = self._draw("uniform", 1.0 - self.factor[0], 1.0 + self.factor[1], size=(len(images), 1, 1, 1))
         mean = images.mean(axis=(1, 2), keepdims=True)
-        return np.clip((images - mean) * f + mean, *self.value_range).astype(images.dtype)
+        return xp.clip((images - mean) * f + mean, *self.value_range).astype(images.dtype)
 
 
 class RandomBrightness(_Photometric):
@@ -344,7 +348,7 @@ class RandomBrightness(_Photometric):
     def __init__(self, factor: Any, value_range: Any = (0, 255), seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(factor, value_range, seed, -1.0, True, **kwargs)
 
-    def _augment(self, images: np.ndarray) -> np.ndarray:
+    def _augment(self, images: Any) -> Any:
         lo, hi = self.value_range
-        delta = self._rng.uniform(*self.factor, size=(len(images), 1, 1, 1)) * (hi - lo)
-        return np.clip(images + delta, lo, hi).astype(images.dtype)
+        delta = self._draw("uniform", *self.factor, size=(len(images), 1, 1, 1)) * (hi - lo)
+        return xp.clip(images + delta, lo, hi).astype(images.dtype)

@@ -16,19 +16,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+from .. import backend
+from ..backend import xp
 from ..engine.ops import spatial as _spatial
 from ..engine.tensor import Tensor, as_tensor, record
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = ("bilinear", "nearest")
-# np.pad's names for Keras' fill modes ('reflect' repeats the edge pixel: NumPy's 'symmetric').
+# xp.pad's names for Keras' fill modes ('reflect' repeats the edge pixel: NumPy's 'symmetric').
 _PAD_MODES = {"reflect": "symmetric", "wrap": "wrap", "nearest": "edge", "constant": "constant"}
 
 
-def affine_transform(images: np.ndarray, transform: np.ndarray, interpolation: str = "bilinear",
-                     fill_mode: str = "reflect", fill_value: float = 0.0) -> np.ndarray:
+def affine_transform(images: Any, transform: Any, interpolation: str = "bilinear",
+                     fill_mode: str = "reflect", fill_value: float = 0.0) -> Any:
     """Resample a batch of NHWC images with one affine map per sample.
 
     Parameters
@@ -46,27 +46,27 @@ def affine_transform(images: np.ndarray, transform: np.ndarray, interpolation: s
     ndarray, shape (n, h, w, c), the dtype of ``images``.
     """
     n, h, w, _ = images.shape
-    t = transform.astype(np.float64)
-    ys, xs = np.meshgrid(np.arange(h, dtype=np.float64), np.arange(w, dtype=np.float64), indexing="ij")
+    t = transform.astype(xp.float64)
+    ys, xs = xp.meshgrid(xp.arange(h, dtype=xp.float64), xp.arange(w, dtype=xp.float64), indexing="ij")
     # (n, h, w) input coordinates of every output pixel of every sample, in one broadcast.
     x_in = t[:, 0, None, None] * xs + t[:, 1, None, None] * ys + t[:, 2, None, None]
     y_in = t[:, 3, None, None] * xs + t[:, 4, None, None] * ys + t[:, 5, None, None]
     # Pad the batch so every point (and its bilinear neighbours) lands inside the padded image.
-    pad_y = (max(int(-np.floor(y_in.min())) + 1, 0), max(int(np.ceil(y_in.max())) + 2 - h, 0))
-    pad_x = (max(int(-np.floor(x_in.min())) + 1, 0), max(int(np.ceil(x_in.max())) + 2 - w, 0))
+    pad_y = (max(int(-xp.floor(y_in.min())) + 1, 0), max(int(xp.ceil(y_in.max())) + 2 - h, 0))
+    pad_x = (max(int(-xp.floor(x_in.min())) + 1, 0), max(int(xp.ceil(x_in.max())) + 2 - w, 0))
     pads = ((0, 0), pad_y, pad_x, (0, 0))
     mode = _PAD_MODES[fill_mode]
-    padded = (np.pad(images, pads, mode=mode, constant_values=fill_value) if mode == "constant"
-              else np.pad(images, pads, mode=mode))
+    padded = (xp.pad(images, pads, mode=mode, constant_values=fill_value) if mode == "constant"
+              else xp.pad(images, pads, mode=mode))
     y_in += pad_y[0]
     x_in += pad_x[0]
-    batch = np.arange(n)[:, None, None]
+    batch = xp.arange(n)[:, None, None]
     if interpolation == "nearest":
-        yi, xi = np.floor(y_in + 0.5).astype(np.intp), np.floor(x_in + 0.5).astype(np.intp)
+        yi, xi = xp.floor(y_in + 0.5).astype(xp.intp), xp.floor(x_in + 0.5).astype(xp.intp)
         return padded[batch, yi, xi]
-    y0, x0 = np.floor(y_in), np.floor(x_in)
+    y0, x0 = xp.floor(y_in), xp.floor(x_in)
     fy, fx = (y_in - y0)[..., None], (x_in - x0)[..., None]
-    y0, x0 = y0.astype(np.intp), x0.astype(np.intp)
+    y0, x0 = y0.astype(xp.intp), x0.astype(xp.intp)
     out = ((1 - fy) * ((1 - fx) * padded[batch, y0, x0] + fx * padded[batch, y0, x0 + 1])
            + fy * ((1 - fx) * padded[batch, y0 + 1, x0] + fx * padded[batch, y0 + 1, x0 + 1]))
     return out.astype(images.dtype)
@@ -85,7 +85,7 @@ def crop(x: Any, top: int, left: int, rows: int, cols: int) -> Tensor:
     shape = x.shape
 
     def backward(g: Any) -> tuple[Any]:
-        dx = np.zeros(shape, dtype=g.dtype)
+        dx = xp.zeros(shape, dtype=g.dtype)
         dx[:, top:top + rows, left:left + cols, :] = g
         return (dx,)
 
@@ -101,14 +101,14 @@ def resize(x: Any, height: int, width: int, interpolation: str = "bilinear") -> 
     if interpolation == "bilinear":
         return _spatial.resize_bilinear(x, (height, width))
     # nearest, half-pixel centres: output pixel i reads input floor((i + 0.5) h / height).
-    rows = np.minimum(np.floor((np.arange(height) + 0.5) * h / height).astype(np.intp), h - 1)
-    cols = np.minimum(np.floor((np.arange(width) + 0.5) * w / width).astype(np.intp), w - 1)
+    rows = xp.minimum(xp.floor((xp.arange(height) + 0.5) * h / height).astype(xp.intp), h - 1)
+    cols = xp.minimum(xp.floor((xp.arange(width) + 0.5) * w / width).astype(xp.intp), w - 1)
     shape = x.shape
 
     def backward(g: Any) -> tuple[Any]:
-        dx = np.zeros(shape, dtype=g.dtype)
+        dx = xp.zeros(shape, dtype=g.dtype)
         # Several outputs may read one input pixel: add them with add.at along the two index axes.
-        np.add.at(dx, (slice(None), rows[:, None], cols[None, :]), g)
+        backend.scatter_add(dx, (slice(None), rows[:, None], cols[None, :]), g)
         return (dx,)
 
     return record(x.data[:, rows[:, None], cols[None, :], :], (x,), backward)

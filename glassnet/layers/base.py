@@ -287,7 +287,7 @@ class Layer:
         batch = first[0] if len(first) else None
         owner = f"layer '{self.name}'"
         dummy = tree.map_shapes(lambda s: Tensor(zero_sample(s, self.dtype, owner)), shapes)
-        with backend.xp.errstate(all="ignore"):
+        with backend.errstate(all="ignore"):
             out = Layer.__call__(self, dummy[0] if single else dummy, training=False)
         return tree.map_structure(lambda t: (batch,) + tuple(t.shape[1:]), out)
 

@@ -12,9 +12,8 @@ The arithmetic (im2col + one matrix product, and its backward) lives in ``engine
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
-
-import numpy as np
 
 from .. import activations as _activations
 from ..checks import ArgumentTypeError, check_integer
@@ -28,9 +27,9 @@ from .weight_options import KernelBiasLayer
 def normalize_tuple(value: Any, rank: int, name: str, layer: str, minimum: int = 1) -> tuple[int, ...]:
     """An int or a sequence of ``rank`` ints as a tuple, checked to be >= ``minimum``."""
     expected = f"an int >= {minimum} or a tuple of {rank} such ints"
-    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):  # NumPy ints are Integral, np.bool_ not
         items: tuple[Any, ...] = (value,) * rank
-    elif isinstance(value, (list, tuple, np.ndarray)) and len(value) == rank:
+    elif hasattr(value, "__len__") and not isinstance(value, str) and len(value) == rank:
         items = tuple(value)
     else:
         raise ArgumentTypeError(f"{layer}: {name} must be {expected}, got {value!r}")

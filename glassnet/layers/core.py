@@ -6,9 +6,8 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from .. import activations as _activations
+from ..backend import xp
 from ..checks import check_integer, check_number
 from ..engine.ops import math as m
 from ..engine.ops import nn
@@ -196,7 +195,7 @@ class Softmax(Layer):
     def call(self, inputs: Any, mask: Any = None) -> Any:
         if mask is not None:
             # Keras: a masked position gets a large negative logit, so it takes (almost) no probability
-            keep = np.asarray(mask.data if isinstance(mask, Tensor) else mask, dtype=inputs.dtype)
+            keep = xp.asarray(mask.data if isinstance(mask, Tensor) else mask, dtype=inputs.dtype)
             inputs = m.add(inputs, (1.0 - keep) * inputs.dtype.type(-1e9))
         return nn.softmax(inputs, self.axis)
 

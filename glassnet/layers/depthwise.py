@@ -23,9 +23,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from .. import activations as _activations
+from ..backend import xp
 from ..engine.ops.im2col import crop_hw, kernel_taps, pad_hw, resolve_padding
 from ..engine.tensor import Tensor, as_tensor, record
 from ..explanation import Equation, Explanation, Param, dc
@@ -55,7 +54,7 @@ def depthwise_conv2d(x: Any, kernel: Tensor, bias: Tensor | None = None, strides
     xpad = pad_hw(x.data, pads)
     w = kernel.data
     n = x.shape[0]
-    z = np.zeros((n, ho, wo, c, mult), dtype=np.result_type(x.dtype, w.dtype))
+    z = xp.zeros((n, ho, wo, c, mult), dtype=xp.result_type(x.dtype, w.dtype))
     for p, q, si, sj in taps:  # one tap for the whole batch: (n, ho, wo, c, 1) * (c, m)
         z += xpad[:, si, sj, :, None] * w[p, q]
     z = z.reshape(n, ho, wo, c * mult)
@@ -65,13 +64,13 @@ def depthwise_conv2d(x: Any, kernel: Tensor, bias: Tensor | None = None, strides
 
     def backward(delta: Any) -> tuple[Any, ...]:
         d5 = delta.reshape(n, ho, wo, c, mult)
-        dx = np.zeros(xpad.shape, dtype=delta.dtype) if x.requires_grad else None
-        dw = np.zeros(w.shape, dtype=delta.dtype) if kernel.requires_grad else None
+        dx = xp.zeros(xpad.shape, dtype=delta.dtype) if x.requires_grad else None
+        dw = xp.zeros(w.shape, dtype=delta.dtype) if kernel.requires_grad else None
         for p, q, si, sj in taps:
             if dw is not None:
-                dw[p, q] = np.einsum("nijc,nijcm->cm", xpad[:, si, sj, :], d5, optimize=True)
+                dw[p, q] = xp.einsum("nijc,nijcm->cm", xpad[:, si, sj, :], d5, optimize=True)
             if dx is not None:
-                dx[:, si, sj, :] += np.einsum("nijcm,cm->nijc", d5, w[p, q])
+                dx[:, si, sj, :] += xp.einsum("nijcm,cm->nijc", d5, w[p, q])
         grads: tuple[Any, ...] = (None if dx is None else crop_hw(dx, pads), dw)
         if bias is not None:
             grads += (delta.reshape(-1, c * mult).sum(axis=0),)

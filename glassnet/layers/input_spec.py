@@ -7,10 +7,9 @@ with the layer's name instead of a NumPy error deep inside.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable
 from typing import Any
-
-import numpy as np
 
 from .. import backend
 from ..engine.tensor import Tensor, Variable, as_tensor
@@ -24,8 +23,8 @@ def _checked_shape(shape: Iterable[Any], owner: str) -> tuple[int, ...]:
         raise ValueError(f"{owner}: the shape {shape!r} is not a sequence of sizes") from None
     out = []
     for n in dims:
-        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) and not (
-                isinstance(n, (float, np.floating)) and float(n).is_integer()):
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) and not (  # NumPy bools are not Integral
+                isinstance(n, numbers.Real) and float(n).is_integer()):
             raise ValueError(f"{owner}: the shape {dims} holds {n!r}; every size must be a whole number")
         if n < 0:
             raise ValueError(f"{owner}: the shape {dims} has a negative size")
@@ -65,11 +64,11 @@ class InputSpec:
                 )
 
 
-def _checked_weight_array(value: Any, var: Variable, layer_name: str) -> np.ndarray:
+def _checked_weight_array(value: Any, var: Variable, layer_name: str) -> Any:
     """``value`` as an array that can overwrite ``var``, or a ValueError naming the layer and weight."""
     where = f"Layer '{layer_name}': weight '{var.path}'"
     try:
-        arr = np.asarray(getattr(value, "data", value))
+        arr = backend.to_numpy(value)  # checked on the host; Variable.assign copies it to the device
     except (TypeError, ValueError) as err:  # ragged nested lists
         raise ValueError(f"{where} could not be read as an array: {err}") from None
     if arr.dtype.kind not in "biuf":

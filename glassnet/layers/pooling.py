@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import backend
 from ..backend import xp
 from ..engine.ops import math as m
 from ..engine.ops import pooling as _pooling
@@ -194,7 +195,7 @@ class GlobalAveragePooling1D(_GlobalPooling):
         keep = keep[:, :, None]
         total = m.sum(m.where(keep, inputs, 0.0), axis=1, keepdims=self.keepdims)
         count = keep.sum(axis=1, keepdims=self.keepdims).astype(inputs.dtype)
-        with xp.errstate(invalid="ignore", divide="ignore"):  # a fully masked sample: 0 / 0 = NaN, as Keras
+        with backend.errstate(invalid="ignore", divide="ignore"):  # a fully masked sample: 0 / 0 = NaN, as Keras
             return m.divide(total, count)
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:

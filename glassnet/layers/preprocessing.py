@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+from .. import backend
+from ..backend import xp
 from ..checks import check_number
 from ..engine.ops import math as m
 from ..engine.tensor import Tensor
@@ -55,7 +55,8 @@ class Normalization(Layer):
             axis = axis[0]
         self.axis = axis
         self.invert = invert
-        self._given = None if mean is None else (np.asarray(mean), np.asarray(variance))
+        # Host arrays: constants of the config, written back by get_config with tolist().
+        self._given = None if mean is None else (backend.to_numpy(mean), backend.to_numpy(variance))
         if (mean is None) != (variance is None):
             raise ValueError(f"Normalization '{self.name}': pass both mean and variance, or neither")
 
@@ -63,8 +64,8 @@ class Normalization(Layer):
         shape = self._stat_shape(input_shape)
         if self._given is not None:
             # Given statistics are constants of the config, not weights (as in Keras, so files match).
-            self.mean = Tensor(np.broadcast_to(self._given[0], shape).astype(np.float32))
-            self.variance = Tensor(np.broadcast_to(self._given[1], shape).astype(np.float32))
+            self.mean = Tensor(xp.broadcast_to(backend.to_array(self._given[0], "float32"), shape).copy())
+            self.variance = Tensor(xp.broadcast_to(backend.to_array(self._given[1], "float32"), shape).copy())
         else:
             self.mean = self.add_weight(shape, "zeros", trainable=False, name="mean")
             self.variance = self.add_weight(shape, "ones", trainable=False, name="variance")
@@ -82,10 +83,10 @@ class Normalization(Layer):
 
     def adapt(self, data: Any) -> None:
         """Compute the mean and variance of ``data`` (an array with the batch axis first)."""
-        arr = np.asarray(getattr(data, "data", data), dtype=np.float64)
+        arr = backend.to_array(data.data if isinstance(data, Tensor) else data, dtype=xp.float64)
         if arr.ndim == 1:
             arr = arr[:, None]
-        if not np.isfinite(arr).all():
+        if not bool(xp.isfinite(arr).all()):
             raise ValueError(f"Normalization '{self.name}'.adapt: the data contains NaN or infinite values")
         if self._given is not None:
             raise ValueError(f"Normalization '{self.name}': mean and variance were given, so there is nothing to "
@@ -95,12 +96,12 @@ class Normalization(Layer):
         reduce = tuple(i for i in range(arr.ndim) if self.axis is None or i != self.axis % arr.ndim)
         self.mean.assign(arr.mean(axis=reduce).reshape(self.mean.shape))
         self.variance.assign(arr.var(axis=reduce).reshape(self.variance.shape))
-        self.count.assign(np.asarray(arr.shape[0], dtype=np.int64))
+        self.count.assign(xp.asarray(arr.shape[0], dtype=xp.int64))
 
     def call(self, inputs: Any) -> Any:
         shape = self._broadcast_shape(inputs.ndim)
         mean = Tensor(self.mean.data.reshape(shape).astype(inputs.dtype))
-        std = Tensor(np.sqrt(np.maximum(self.variance.data, 1e-7)).reshape(shape).astype(inputs.dtype))
+        std = Tensor(xp.sqrt(xp.maximum(self.variance.data, 1e-7)).reshape(shape).astype(inputs.dtype))
         if self.invert:
             return m.add(m.multiply(inputs, std), mean)
         return m.divide(m.subtract(inputs, mean), std)

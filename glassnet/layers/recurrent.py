@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import activations as _activations
+from .. import backend
 from ..backend import rng, xp
 from ..checks import check_integer, check_number
 from ..engine.ops import nn
@@ -75,7 +76,7 @@ class _Recurrent(Layer):
         self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
         self.go_backwards, self.stateful, self.unroll = bool(go_backwards), bool(stateful), bool(unroll)
         self.seed = check_integer(seed, "seed", who, low=0, optional=True)
-        self._generator = xp.random.default_rng(seed) if seed is not None else None
+        self._generator = backend.default_rng(seed) if seed is not None else None
         self._kept_states: list[Any] | None = None
         self.input_spec = InputSpec(ndim=3)
 
@@ -127,7 +128,7 @@ class _Recurrent(Layer):
             x = nn.dropout(x, self.dropout, (batch, 1, x.shape[-1]), gen)
         rmask = None
         if training and self.recurrent_dropout > 0:
-            keep = (gen or rng()).random((batch, self.units)) >= self.recurrent_dropout
+            keep = backend.to_array((gen or rng()).random((batch, self.units)) >= self.recurrent_dropout)
             rmask = (keep / (1 - self.recurrent_dropout)).astype(x.dtype)
         states = self._initial_states(initial_state, batch)
         out, final = self._run(x, states, mask, rmask)

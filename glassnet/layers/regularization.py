@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backend import xp
+from .. import backend
 from ..checks import check_integer, check_number
 from ..engine.ops import nn
 from ..explanation import Equation, Explanation, dc
@@ -34,7 +34,7 @@ class Dropout(Layer):
         self.rate = check_number(rate, "rate", f"Dropout '{self.name}'", low=0, high=1, high_open=True)
         self.noise_shape = noise_shape
         self.seed = check_integer(seed, "seed", f"Dropout '{self.name}'", low=0, optional=True)
-        self._generator = xp.random.default_rng(seed) if seed is not None else None
+        self._generator = backend.default_rng(seed) if seed is not None else None
 
     def call(self, inputs: Any, training: Any = None) -> Any:
         if not training or self.rate == 0:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ..checks import check_integer
 from ..engine.ops import math as m
 from ..engine.tensor import as_tensor
@@ -20,7 +18,7 @@ from .base import Layer
 from .explaining import io_shapes
 
 
-def crop_and_resize(images: np.ndarray, height: int, width: int, interpolation: str = "bilinear") -> np.ndarray:
+def crop_and_resize(images: Any, height: int, width: int, interpolation: str = "bilinear") -> Any:
     """The largest centred window of ``images`` with aspect ``height : width``, resized to ``height x width``."""
     top, left, rows, cols = aspect_crop_box(images.shape[1], images.shape[2], height, width)
     return resize(images[:, top:top + rows, left:left + cols], height, width, interpolation).data

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import activations as _activations
+from .. import backend
 from ..backend import rng, xp
 from ..checks import check_integer, check_number
 from ..engine.ops import math as m
@@ -75,7 +76,7 @@ class _Cell(Layer):
         self.recurrent_dropout = check_number(recurrent_dropout, "recurrent_dropout", who, low=0, high=1,
                                               high_open=True)
         self.seed = check_integer(seed, "seed", who, low=0, optional=True)
-        self._generator = xp.random.default_rng(seed) if seed is not None else None
+        self._generator = backend.default_rng(seed) if seed is not None else None
         self._dropout_mask: Any = None
         self._recurrent_dropout_mask: Any = None
 
@@ -115,7 +116,7 @@ class _Cell(Layer):
 
     # -- dropout masks: one per sequence, as Keras' DropoutRNNCell ------------------------------
     def _mask(self, like: Tensor, rate: float) -> Any:
-        keep = (self._generator or rng()).random(like.shape) >= rate
+        keep = backend.to_array((self._generator or rng()).random(like.shape) >= rate)  # host draw -> device
         return (keep / (1 - rate)).astype(like.dtype)
 
     def get_dropout_mask(self, step_input: Any) -> Any:

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend
 from ..engine.tensor import Tensor
 from .base import Layer
 
@@ -21,7 +22,7 @@ _MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 
 
 def _data(inputs: Any) -> np.ndarray:
-    return np.asarray(inputs.data if isinstance(inputs, Tensor) else inputs)
+    return backend.to_numpy(inputs)  # tokens are looked up on the host, whatever the backend
 
 
 class IndexLookup(Layer):
@@ -180,13 +181,15 @@ class IndexLookup(Layer):
             vocab = np.array(self.get_vocabulary(), dtype=object)
             ids = values.astype(np.int64)
             out = np.where((ids >= 0) & (ids < len(vocab)), vocab[np.clip(ids, 0, len(vocab) - 1)], self.oov_token)
-            return Tensor(np.asarray(out, dtype=object if isinstance(self.oov_token, str) else np.int64))
+            if isinstance(self.oov_token, str):  # strings live on the host only
+                return Tensor(np.asarray(out, dtype=object))
+            return Tensor(backend.to_array(np.asarray(out, dtype=np.int64)))
         ids = self._indices(values)
         if self.output_mode == "int":
-            return Tensor(ids)
+            return Tensor(backend.to_array(ids))  # numbers cross to the device at the layer's output
         if self.output_mode == "one_hot":
-            return Tensor(self._encode(ids[..., 0] if ids.ndim > 1 and ids.shape[-1] == 1 else ids))
-        return Tensor(self._encode(ids if ids.ndim > 1 else ids[:, None]))
+            return Tensor(backend.to_array(self._encode(ids[..., 0] if ids.ndim > 1 and ids.shape[-1] == 1 else ids)))
+        return Tensor(backend.to_array(self._encode(ids if ids.ndim > 1 else ids[:, None])))
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend
 from ..engine.tensor import Tensor
 from .base import Layer
 from .text_lookup import StringLookup, _data, _rows
@@ -141,7 +142,7 @@ class TextVectorization(Layer):
             if present.any():
                 ids[present] = self.lookup._indices(padded[present])
             out = self.lookup._encode(ids)
-            return Tensor(np.minimum(out, 1) if self.output_mode == "multi_hot" else out)
+            return Tensor(backend.to_array(np.minimum(out, 1) if self.output_mode == "multi_hot" else out))
         length = self.output_sequence_length
         if length is None:
             length = max((len(d) for d in docs), default=0)
@@ -152,7 +153,7 @@ class TextVectorization(Layer):
             row = np.repeat(np.arange(len(docs)), [min(len(d), length) for d in docs])
             col = np.concatenate([np.arange(min(len(d), length)) for d in docs])
             out[row, col] = ids
-        return Tensor(out)
+        return Tensor(backend.to_array(out))  # host token ids -> the backend's device
 
     def get_config(self) -> dict[str, Any]:
         if callable(self.standardize) or callable(self.split):

@@ -13,9 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from .. import backend, serialization
+from ..backend import xp
 from ..checks import check_integer
 from ..engine.allocation import numpy_dtype, zero_sample
 from ..engine.ops import math as m
@@ -159,7 +158,7 @@ class Node:
 def keras_mask_of(x: Any) -> Tensor:
     """The mask riding on ``x`` as a boolean tensor (all True when it has none): ``x._keras_mask`` in a graph."""
     mask = getattr(x, "_keras_mask", None)
-    return Tensor(np.ones(x.shape[:-1], dtype=bool) if mask is None else np.asarray(mask, dtype=bool))
+    return Tensor(xp.ones(x.shape[:-1], dtype=bool) if mask is None else xp.asarray(mask, dtype=bool))
 
 
 # Operations on symbolic tensors (``a + b``) that a config can name; closures such as x[1:3] cannot be saved.
@@ -320,7 +319,7 @@ def _dummy(t: Any, unknown: int = 1) -> Any:
     if t._mask_shape is not None:
         # The probe carries a mask too (every step kept), so the layer shows whether it passes one on.
         mk = t._mask_shape
-        dummy._keras_mask = np.ones(dummy.shape[:1] + tuple(unknown if n is None else n for n in mk[1:]), dtype=bool)
+        dummy._keras_mask = xp.ones(dummy.shape[:1] + tuple(unknown if n is None else n for n in mk[1:]), dtype=bool)
     return dummy
 
 
@@ -329,7 +328,7 @@ def _run_on_zeros(layer: Layer, inputs: Any, args: tuple[Any, ...], kwargs: dict
     dummy_args = map_structure(lambda t: _dummy(t, unknown), args)
     # Symbolic keyword arguments (an RNN's initial_state=[h, c]) get probes as well.
     kwargs = {k: map_structure(lambda t: _dummy(t, unknown), v) for k, v in kwargs.items()}
-    with np.errstate(all="ignore"):
+    with backend.errstate(all="ignore"):
         if isinstance(layer, OperationLayer):
             return layer.fn(dummy_inputs, *dummy_args, **kwargs)
         return Layer.__call__(layer, dummy_inputs, *dummy_args, training=False, **kwargs)
@@ -368,10 +367,10 @@ def call_symbolic(layer: Layer, inputs: Any, args: tuple[Any, ...], kwargs: dict
             shape = tuple(None if a != b else a for a, b in zip(shape, twin.shape[1:]))
         out = SymbolicTensor((batch,) + shape, t.dtype)
         if t._keras_mask is not None:  # the layer gave its output a mask: the symbolic output has one too
-            mk = np.shape(t._keras_mask)[1:]
+            mk = tuple(getattr(t._keras_mask, "shape", ()))[1:]
             twin_mk = getattr(twin, "_keras_mask", None)
             if twin_mk is not None:
-                mk = tuple(None if a != b else a for a, b in zip(mk, np.shape(twin_mk)[1:]))
+                mk = tuple(None if a != b else a for a, b in zip(mk, tuple(getattr(twin_mk, "shape", ()))[1:]))
             out._mask_shape = (batch,) + tuple(mk)
         return out
 

@@ -15,11 +15,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-
 from .. import constraints as _constraints
 from .. import initializers as _initializers
 from .. import regularizers as _regularizers
+from ..backend import xp
 from ..engine.allocation import readable_memory, reserve_weight
 from ..engine.tensor import Variable
 from .input_spec import _checked_shape
@@ -71,7 +70,7 @@ def weight_arguments(owner: str, args: tuple[Any, ...], given: dict[str, Any], l
     dtype = values["dtype"]
     initializer = values["initializer"]
     if initializer is None:  # Keras: glorot_uniform for floating-point weights, zeros for integers and booleans
-        floating = dtype is None or np.dtype(dtype).kind == "f"
+        floating = dtype is None or xp.dtype(dtype).kind == "f"
         initializer = "glorot_uniform" if floating else "zeros"
     shape = values["shape"]
     return {"shape": () if shape is None else shape, "initializer": initializer, "dtype": dtype,
@@ -91,7 +90,7 @@ def new_weight(layer_name: str, dtype: Any, kw: dict[str, Any]) -> Variable:
         value = init(shape, dtype=dtype)
     except MemoryError as err:
         raise MemoryError(f"{owner}: not enough memory for a weight of shape {shape} "
-                          f"({readable_memory(math.prod(shape) * np.dtype(dtype).itemsize)})") from err
+                          f"({readable_memory(math.prod(shape) * xp.dtype(dtype).itemsize)})") from err
     var = Variable(value, trainable=kw["trainable"], name=name, dtype=dtype)
     var.path = f"{layer_name}/{name}" if name else layer_name
     var.regularizer = _regularizers.get(kw["regularizer"])

@@ -204,6 +204,8 @@ class Trainer:
         return weights
 
     def _train_step(self, xs: list[Any], ys: list[Any] | None, sws: list[Any] | None, weights: list[Any]) -> None:
+        # Batches are sliced on the host; they cross to the backend's device here, once per step.
+        xs, ys, sws = backend.to_device(xs), backend.to_device(ys), backend.to_device(sws)
         with GradientTape() as tape:
             preds = self._forward_list(xs, training=True)            # forward propagation
             loss, parts = self._step_loss(ys, preds, sws)             # the cost
@@ -213,6 +215,7 @@ class Trainer:
         self._tracker.update_added(added_metric_values(self))
 
     def _test_step(self, xs: list[Any], ys: list[Any] | None, sws: list[Any] | None) -> None:
+        xs, ys, sws = backend.to_device(xs), backend.to_device(ys), backend.to_device(sws)
         preds = self._forward_list(xs, training=False)
         loss, parts = self._step_loss(ys, preds, sws)
         self._tracker.update(len(xs[0]), loss, parts, ys, preds, sws)
@@ -244,7 +247,7 @@ class Trainer:
     def predict_on_batch(self, x: Any) -> Any:
         """Model outputs for one batch (no batching, no progress bar)."""
         xs = data.input_arrays(self._data_spec(), x, "x", "predict_on_batch")
-        out = self(self._model_input(xs), training=False)
+        out = self(self._model_input(backend.to_device(xs)), training=False)
         return restore_structure(out, [backend.to_numpy(t.data) for t in flat_outputs(out)])
 
     # -- fit ----------------------------------------------------------------------------------
@@ -412,7 +415,7 @@ class Trainer:
             for step, (xs, _, _) in adapter.epoch():
                 cbs.call("on_predict_batch_begin", step, {})
                 timer.begin()
-                out = self(self._model_input(xs), training=False)
+                out = self(self._model_input(backend.to_device(xs)), training=False)
                 chunks.append([backend.to_numpy(t.data if isinstance(t, Tensor) else t) for t in flat_outputs(out)])
                 timer.end()
                 cbs.call("on_predict_batch_end", step, {})

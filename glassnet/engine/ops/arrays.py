@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ... import backend
 from ...backend import xp
 from ..tensor import Tensor, as_tensor, record
 
@@ -66,12 +67,12 @@ def take(a: Any, indices: Any, axis: int | None = None) -> Tensor:
     def backward(g: Any) -> tuple[Any]:
         grad = xp.zeros(a.shape, dtype=g.dtype)
         if axis is None:
-            xp.add.at(grad.reshape(-1), idx.reshape(-1) % grad.size, g.reshape(-1))
+            backend.scatter_add(grad.reshape(-1), idx.reshape(-1) % grad.size, g.reshape(-1))
         else:
             ax = axis % a.ndim
             moved = xp.moveaxis(grad, ax, 0)  # a view: adding into it fills grad
             g_moved = g.reshape(g.shape[:ax] + (idx.size,) + g.shape[ax + idx.ndim:])
-            xp.add.at(moved, idx.reshape(-1) % a.shape[ax], xp.moveaxis(g_moved, ax, 0))
+            backend.scatter_add(moved, idx.reshape(-1) % a.shape[ax], xp.moveaxis(g_moved, ax, 0))
         return (grad,)
 
     return record(out, (a,), backward)

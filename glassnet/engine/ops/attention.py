@@ -21,6 +21,7 @@ from __future__ import annotations
 import math as _pymath
 from typing import Any
 
+from ... import backend
 from ...backend import rng, xp
 from ..tensor import as_tensor, record
 
@@ -130,7 +131,9 @@ def _dropout_keep(a: Any, rate: float, training: bool, seed: Any) -> Any:
     if not training or rate <= 0:
         return None
     gen = rng() if seed is None else seed
-    return (gen.random(a.shape) >= rate).astype(a.dtype) * a.dtype.type(1.0 / (1.0 - rate))
+    # The generator is NumPy's on every backend (see backend.py); its draw crosses to the device here.
+    keep = backend.to_array(gen.random(a.shape) >= rate)
+    return keep.astype(a.dtype) * a.dtype.type(1.0 / (1.0 - rate))
 
 
 def attend(scores: Any, value: Any, mask: Any = None, dropout_rate: float = 0.0, training: bool = False,

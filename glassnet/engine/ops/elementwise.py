@@ -11,8 +11,7 @@ import math as _pymath
 from collections.abc import Callable
 from typing import Any
 
-from scipy import special as _special  # erf, erfc, erfinv: NumPy has none
-
+from ... import backend
 from ...backend import xp
 from ..tensor import Tensor, as_tensor, record
 from .math import _pair, _unbroadcast
@@ -20,6 +19,11 @@ from .math import _pair, _unbroadcast
 _LN2 = _pymath.log(2.0)
 _LN10 = _pymath.log(10.0)
 _TWO_OVER_SQRT_PI = 2.0 / _pymath.sqrt(_pymath.pi)
+
+
+def _special() -> Any:
+    """scipy.special (erf, erfc, erfinv, i0, i1: NumPy has none), or cupyx.scipy.special on CuPy."""
+    return backend.scipy_module("special")
 
 
 def _unary(name: str, forward: Callable[[Any], Any], slope: Callable[[Any, Any], Any], doc: str) -> Callable[[Any], Tensor]:
@@ -50,14 +54,14 @@ log10 = _unary("log10", xp.log10, lambda x, y: 1 / (x * _LN10), "z = log10(x);  
 cbrt = _unary("cbrt", xp.cbrt, lambda x, y: 1 / (3 * y * y), "z = x^(1/3) (negative x too);   dz/dx = 1/(3 z^2).")
 reciprocal = _unary("reciprocal", lambda x: 1 / x, lambda x, y: -y * y, "z = 1/x;   dz/dx = -1/x^2.")
 rsqrt = _unary("rsqrt", lambda x: 1 / xp.sqrt(x), lambda x, y: -0.5 * y * y * y, "z = 1/sqrt(x);   dz/dx = -z^3/2.")
-erf = _unary("erf", _special.erf, lambda x, y: _TWO_OVER_SQRT_PI * xp.exp(-x * x),
+erf = _unary("erf", lambda x: _special().erf(x), lambda x, y: _TWO_OVER_SQRT_PI * xp.exp(-x * x),
              "Gauss error function z = erf(x);   dz/dx = 2/sqrt(pi) e^(-x^2).")
-erfc = _unary("erfc", _special.erfc, lambda x, y: -_TWO_OVER_SQRT_PI * xp.exp(-x * x),
+erfc = _unary("erfc", lambda x: _special().erfc(x), lambda x, y: -_TWO_OVER_SQRT_PI * xp.exp(-x * x),
               "z = 1 - erf(x), accurate where erf(x) is near 1;   dz/dx = -2/sqrt(pi) e^(-x^2).")
-erfinv = _unary("erfinv", _special.erfinv, lambda x, y: (1 / _TWO_OVER_SQRT_PI) * xp.exp(y * y),
+erfinv = _unary("erfinv", lambda x: _special().erfinv(x), lambda x, y: (1 / _TWO_OVER_SQRT_PI) * xp.exp(y * y),
                 "z = erf^-1(x) for x in (-1, 1);   dz/dx = sqrt(pi)/2 e^(z^2).")
 # scipy's Bessel functions have float64 loops only: cast back so float32 stays float32.
-i0 = _unary("i0", lambda x: _special.i0(x).astype(x.dtype), lambda x, y: _special.i1(x).astype(x.dtype),
+i0 = _unary("i0", lambda x: _special().i0(x).astype(x.dtype), lambda x, y: _special().i1(x).astype(x.dtype),
             "Modified Bessel function of the first kind, order 0;   dz/dx = I1(x).")
 log_sigmoid = _unary("log_sigmoid", lambda x: -(xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))),
                      lambda x, y: 1 - xp.exp(y),

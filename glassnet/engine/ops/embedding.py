@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ... import backend
 from ...backend import xp
 from ..tensor import Tensor, record
 
@@ -30,12 +31,11 @@ def embedding(indices: Any, embeddings: Tensor, owner: str = "Embedding") -> Ten
     def backward(g: Any) -> tuple[Any]:
         # dE = P^T g with P the (positions x vocabulary) one-hot matrix, held sparse: one entry per
         # position.  About 15x faster than np.add.at(dE, idx, g) (10,000 x 64 table, 12,800 positions).
-        from scipy.sparse import csc_matrix  # imported here: only training an Embedding needs it
-
         flat = idx.reshape(-1)
         n = flat.size
         rows = g.reshape(n, embeddings.shape[1])
-        onehot_t = csc_matrix((xp.ones(n, dtype=rows.dtype), flat, xp.arange(n + 1)), shape=(embeddings.shape[0], n))
+        # scipy.sparse for host arrays, cupyx.scipy.sparse on CuPy (imported on first use: only training needs it).
+        onehot_t = backend.scipy_module("sparse").csc_matrix((xp.ones(n, dtype=rows.dtype), flat, xp.arange(n + 1)), shape=(embeddings.shape[0], n))
         return (xp.asarray(onehot_t @ rows, dtype=embeddings.dtype),)
 
     return record(out, (embeddings,), backward)

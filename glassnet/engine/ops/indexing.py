@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ... import backend
 from ...backend import xp
 from ..tensor import Tensor, as_tensor, record
 from .math import _pair
@@ -45,9 +46,9 @@ def gather_flat(a: Any, index_map: Any, fill: Any = None) -> Tensor:
         if unique:  # a permutation or a selection: a plain assignment, much faster than add.at
             grad[idx.reshape(-1)] = g.reshape(-1)
         elif valid is None:
-            xp.add.at(grad, idx.reshape(-1), g.reshape(-1))
+            backend.scatter_add(grad, idx.reshape(-1), g.reshape(-1))
         else:
-            xp.add.at(grad, idx[valid], g[valid])
+            backend.scatter_add(grad, idx[valid], g[valid])
         return (grad.reshape(a.shape),)
 
     return record(out, (a,), backward)
@@ -66,7 +67,7 @@ def index_update(a: Any, index: Any, updates: Any) -> Tensor:
     def backward(g: Any) -> tuple[Any, Any]:
         ga = g.copy()
         ga[index] = 0
-        gu = xp.broadcast_to(g[index], xp.broadcast_shapes(out[index].shape, u.shape))
+        gu = xp.broadcast_to(g[index], backend.broadcast_shapes(out[index].shape, u.shape))
         return ga, _reduce_to(gu, u.shape)
 
     return record(out, (a, u), backward)
@@ -91,7 +92,7 @@ def scatter_add(indices: Any, values: Any, shape: Any) -> Tensor:
         raise ValueError(f"scatter: indices must have shape (n, k) with k <= {len(shape)}, got {idx.shape}")
     where = tuple(idx.T)
     out = xp.zeros(shape, dtype=v.dtype)
-    xp.add.at(out, where, v.data)
+    backend.scatter_add(out, where, v.data)
     return record(out, (v,), lambda g: (g[where].reshape(v.shape),))
 
 
@@ -104,7 +105,7 @@ def segment_sum(data: Any, segment_ids: Any, num_segments: int) -> Tensor:
     ids = _indices(segment_ids)
     keep = (ids >= 0) & (ids < num_segments)
     out = xp.zeros((int(num_segments),) + d.shape[1:], dtype=d.dtype)
-    xp.add.at(out, ids[keep], d.data[keep])
+    backend.scatter_add(out, ids[keep], d.data[keep])
 
     def backward(g: Any) -> tuple[Any]:
         grad = xp.zeros(d.shape, dtype=g.dtype)
@@ -123,13 +124,13 @@ def segment_max(data: Any, segment_ids: Any, num_segments: int) -> Tensor:
     ids = _indices(segment_ids)
     keep = (ids >= 0) & (ids < num_segments)
     out = xp.full((int(num_segments),) + d.shape[1:], -xp.inf, dtype=d.dtype)
-    xp.maximum.at(out, ids[keep], d.data[keep])
+    backend.scatter("maximum", out, ids[keep], d.data[keep])
 
     def backward(g: Any) -> tuple[Any]:
         winner = xp.zeros(d.shape, dtype=d.dtype)
         winner[keep] = d.data[keep] == out[ids[keep]]
         count = xp.zeros(out.shape, dtype=d.dtype)
-        xp.add.at(count, ids[keep], winner[keep])
+        backend.scatter_add(count, ids[keep], winner[keep])
         grad = xp.zeros(d.shape, dtype=g.dtype)
         grad[keep] = winner[keep] * g[ids[keep]] / xp.maximum(count, 1)[ids[keep]]
         return (grad,)
@@ -151,9 +152,9 @@ def segment_prod(data: Any, segment_ids: Any, num_segments: int) -> Tensor:
     is_zero = rows == 0
     shape = (int(num_segments),) + d.shape[1:]
     nonzero_prod = xp.ones(shape, dtype=d.dtype)
-    xp.multiply.at(nonzero_prod, seg, xp.where(is_zero, 1, rows))
+    backend.scatter("multiply", nonzero_prod, seg, xp.where(is_zero, 1, rows))
     zeros = xp.zeros(shape, dtype=xp.int64)
-    xp.add.at(zeros, seg, is_zero)
+    backend.scatter_add(zeros, seg, is_zero)
     out = xp.where(zeros > 0, 0, nonzero_prod).astype(d.dtype)
 
     def backward(g: Any) -> tuple[Any]:

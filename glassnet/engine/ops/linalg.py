@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import scipy.linalg as _sla
-
+from ... import backend
 from ...backend import xp
 from ..tensor import Tensor, as_tensor, record
 from .math import _pair, _unbroadcast
@@ -73,11 +72,11 @@ def solve_triangular(a: Any, b: Any, lower: bool = False) -> Tensor:
     _square(a, "solve_triangular")
     if a.ndim != 2:
         raise ValueError(f"solve_triangular: a must be one matrix, got shape {a.shape}")
-    x = _sla.solve_triangular(a.data, b.data, lower=lower)
+    x = backend.scipy_module("linalg").solve_triangular(a.data, b.data, lower=lower)
     keep = xp.tril if lower else xp.triu
 
     def backward(g: Any) -> tuple[Any, Any]:
-        gb = _sla.solve_triangular(a.data, g, lower=lower, trans="T").astype(g.dtype)
+        gb = backend.scipy_module("linalg").solve_triangular(a.data, g, lower=lower, trans="T").astype(g.dtype)
         outer = xp.outer(gb, x) if b.ndim == 1 else gb @ x.T
         return -keep(outer), gb
 
@@ -94,7 +93,7 @@ def cholesky(a: Any) -> Tensor:
     _square(a, "cholesky")
     try:
         low = xp.linalg.cholesky(a.data)
-    except xp.linalg.LinAlgError as err:
+    except backend.LinAlgError as err:
         raise ValueError(f"cholesky: the matrix is not positive definite ({err})") from None
 
     def backward(g: Any) -> tuple[Any]:
@@ -127,7 +126,7 @@ def eigh(a: Any) -> tuple[Tensor, Tensor]:
     def back_v(g: Any) -> tuple[Any]:
         gap = w[..., None, :] - w[..., :, None]  # gap[i, j] = w_j - w_i
         eye = xp.eye(w.shape[-1], dtype=bool)
-        with xp.errstate(divide="ignore"):
+        with backend.errstate(divide="ignore"):
             f = xp.where(eye, 0.0, 1.0 / xp.where(eye, 1.0, gap)).astype(v.dtype)
         return (sym(v @ (f * (_mT(v) @ g)) @ _mT(v)),)
 

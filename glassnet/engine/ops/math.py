@@ -344,7 +344,7 @@ def getitem(a: Any, index: Any) -> Tensor:
         if basic:  # slices and ints never select an element twice: a plain assignment
             grad[index] = g
         else:  # integer/boolean arrays may repeat an index: add.at sums the repeats
-            xp.add.at(grad, index, g)
+            backend.scatter_add(grad, index, g)
         return (grad,)
 
     return record(a.data[index], (a,), backward)

@@ -15,10 +15,11 @@ from __future__ import annotations
 import math as _pymath
 from typing import Any
 
+from ... import backend
 from ...backend import rng, xp
 from ..tensor import Tensor, as_tensor, record
 
-_ONES_CACHE: dict[tuple[int, Any], Any] = {}
+_ONES_CACHE: dict[tuple[int, Any], Any] = backend.register_cache({})  # emptied by set_backend
 
 
 def _ones(n: int, dtype: Any) -> Any:
@@ -181,8 +182,7 @@ def gelu(x: Any, approximate: bool = False) -> Tensor:
         out = 0.5 * z * (1 + t)
         slope = 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * c * (1 + 3 * 0.044715 * z * z)
     else:
-        from scipy.special import erf  # the Gauss error function; NumPy has none
-
+        erf = backend.scipy_module("special").erf  # the Gauss error function; NumPy has none
         cdf = 0.5 * (1 + erf(z / _pymath.sqrt(2)))
         pdf = xp.exp(-0.5 * z * z) / _pymath.sqrt(2 * _pymath.pi)
         out = z * cdf
@@ -260,11 +260,11 @@ def dropout(x: Any, rate: float, noise_shape: tuple[int, ...] | None = None, see
     if seed is None:
         gen = rng()
     elif isinstance(seed, (int, xp.integer)):  # an integer seed (keras.random.dropout style): a fixed mask
-        gen = xp.random.default_rng(int(seed))
+        gen = backend.default_rng(int(seed))  # NumPy's on every backend: the same mask on CPU and GPU
     else:  # a Generator, e.g. a Dropout layer's private one
         gen = seed
     shape = noise_shape if noise_shape is not None else x.shape
-    keep = gen.random(shape, dtype=xp.float64 if x.dtype == xp.float64 else xp.float32) >= rate
+    keep = backend.to_array(gen.random(shape, dtype=xp.float64 if x.dtype == xp.float64 else xp.float32) >= rate)
     mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - rate))
     return record(x.data * mask, (x,), lambda g: (_sum_to(g * mask, x.shape),))
 
