@@ -211,6 +211,10 @@ def register_cache(cache: dict[Any, Any]) -> dict[Any, Any]:
 
 
 # --- where NumPy and CuPy differ (each difference is listed in docs/gpu.md) -----------------------
+Generator = numpy.random.Generator
+"""The type of :func:`rng` and :func:`default_rng`: a host NumPy generator on every backend."""
+
+
 def default_rng(seed: Any = None) -> numpy.random.Generator:
     """A NumPy random generator (host) for a layer's own ``seed``; draws cross with :func:`to_array`.
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 import math as _pymath
 from typing import Any
 
-import numpy
-
 from . import backend
 from .backend import xp
 from .engine.ops import elementwise as _ew
@@ -161,11 +159,11 @@ def dot_product_attention(query: Any, key: Any, value: Any, bias: Any = None, ma
     if attn_logits_soft_cap is not None:
         cap = float(attn_logits_soft_cap)
         logits = _m.multiply(_nn.tanh(_m.divide(logits, cap)), cap)
-    keep = numpy.ones(logits.shape, dtype=bool)
+    keep = xp.ones(logits.shape, dtype=bool)
     if mask is not None:
-        keep &= numpy.asarray(mask.data if isinstance(mask, Tensor) else mask, dtype=bool)
+        keep &= xp.asarray(mask.data if isinstance(mask, Tensor) else mask, dtype=bool)
     if is_causal:
-        keep &= numpy.tri(q.shape[1], k.shape[1], dtype=bool)
+        keep &= xp.tri(q.shape[1], k.shape[1], dtype=bool)
     if not keep.all():
         logits = _m.where(keep, logits, Tensor(xp.full(logits.shape, -1e9 if logits.dtype == xp.float64 else -3e4,
                                                           dtype=logits.dtype)))
@@ -228,15 +226,15 @@ def vander(x: Any, N: int | None = None, increasing: bool = False) -> Tensor:  #
 def saturate_cast(x: Any, dtype: Any) -> Tensor:
     """Cast to ``dtype``, clipping to its range first (so 300 becomes 255 in uint8, not 44)."""
     x = as_tensor(x)
-    target = numpy.dtype(dtype)
+    target = xp.dtype(dtype)  # xp.dtype/finfo/iinfo: NumPy's own classes, re-exported by CuPy
     if target.kind in "iu":
-        info = numpy.iinfo(target)
+        info = xp.iinfo(target)
     elif target.kind == "f":
-        info = numpy.finfo(target)
+        info = xp.finfo(target)
     else:
         raise ValueError(f"saturate_cast: dtype must be a numeric type, got {target.name!r}")
-    low = max(float(info.min), float(numpy.finfo(x.dtype).min)) if x.dtype.kind == "f" else info.min
-    high = min(float(info.max), float(numpy.finfo(x.dtype).max)) if x.dtype.kind == "f" else info.max
+    low = max(float(info.min), float(xp.finfo(x.dtype).min)) if x.dtype.kind == "f" else info.min
+    high = min(float(info.max), float(xp.finfo(x.dtype).max)) if x.dtype.kind == "f" else info.max
     return _m.cast(_m.clip(x, low, high), target)
 
 

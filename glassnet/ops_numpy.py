@@ -10,8 +10,6 @@ import builtins
 from collections.abc import Callable
 from typing import Any
 
-import numpy
-
 from . import backend
 from .backend import xp
 from .engine.tensor import Tensor
@@ -257,7 +255,7 @@ def size(x: Any) -> int:
 
 def dtype(x: Any) -> str:
     """The dtype's name, e.g. ``'float32'``."""
-    return numpy.dtype(_raw(x).dtype).name
+    return xp.dtype(_raw(x).dtype).name  # NumPy's dtype class, which CuPy re-exports
 
 
 def view(x: Any, dtype: Any = None) -> Tensor:

@@ -10,13 +10,17 @@ Every function takes ``seed``, which is one of
 
 Results are constant tensors (no gradient flows into a random draw), except :func:`dropout`,
 whose gradient is the mask, as for the ``Dropout`` layer.
+
+Host and device: the draws come from a NumPy generator on the host whatever the backend (so a seed
+gives the same numbers on CPU and GPU; see docs/gpu.md); their parameters are read there with
+:func:`glassnet.backend.to_numpy` and each result crosses to the backend once with
+:func:`glassnet.backend.to_array` (free on NumPy).  The module holds no NumPy import of its own.
 """
 
 from __future__ import annotations
 
+from numbers import Integral
 from typing import Any
-
-import numpy
 
 from . import backend
 from .backend import xp
@@ -48,7 +52,7 @@ class SeedGenerator:
     def __init__(self, seed: int | None = None, name: str | None = None, **kwargs: Any) -> None:
         if seed is None:
             seed = int(backend.rng().integers(0, 2**31 - 1))
-        elif not isinstance(seed, (int, numpy.integer)) or isinstance(seed, bool):
+        elif not isinstance(seed, Integral) or isinstance(seed, bool):
             raise TypeError(f"SeedGenerator: seed must be an int or None, got {type(seed).__name__}")
         self._initial_seed = int(seed)
         self.name = name or "seed_generator"
@@ -74,21 +78,21 @@ class SeedGenerator:
         return f"<SeedGenerator name={self.name!r} seed={self._initial_seed} calls={int(self.state.data[1])}>"
 
 
-def _generator(seed: Any, fn: str) -> numpy.random.Generator:
+def _generator(seed: Any, fn: str) -> backend.Generator:
     """The NumPy generator a ``seed`` argument stands for (see the module docstring)."""
     if seed is None:
         return backend.rng()
     if isinstance(seed, SeedGenerator):
-        return numpy.random.default_rng([int(v) for v in seed.next()])
-    if isinstance(seed, (int, numpy.integer)) and not isinstance(seed, bool):
-        return numpy.random.default_rng(int(seed))
-    if isinstance(seed, numpy.random.Generator):
+        return backend.default_rng(backend.to_numpy(seed.next()).tolist())
+    if isinstance(seed, Integral) and not isinstance(seed, bool):
+        return backend.default_rng(int(seed))
+    if isinstance(seed, backend.Generator):
         return seed
     raise TypeError(f"{fn}: seed must be None, an int or a SeedGenerator, got {type(seed).__name__}")
 
 
 def _shape(shape: Any, fn: str) -> tuple[int, ...]:
-    if isinstance(shape, (int, numpy.integer)):
+    if isinstance(shape, Integral):
         shape = (int(shape),)
     try:
         dims = tuple(int(d) for d in shape)
@@ -100,7 +104,7 @@ def _shape(shape: Any, fn: str) -> tuple[int, ...]:
 
 
 def _float_dtype(dtype: Any, fn: str) -> Any:
-    dt = numpy.dtype(dtype or backend.floatx())
+    dt = xp.dtype(dtype or backend.floatx())
     if dt.kind != "f":
         raise ValueError(f"{fn}: dtype must be a float type, got {dt.name!r}")
     return dt
@@ -110,21 +114,31 @@ def _value(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else xp.asarray(x)
 
 
+def _host(x: Any) -> Any:
+    """A parameter of a draw (mean, alpha, counts...) on the host, where the generator is."""
+    return backend.to_numpy(x)
+
+
+def _drawn(values: Any, dtype: Any) -> Tensor:
+    """A host draw as a constant tensor of the backend (one copy to the device on CuPy)."""
+    return Tensor(backend.to_array(values.astype(dtype)))
+
+
 def normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: Any = None, seed: Any = None) -> Tensor:
     """Samples from N(mean, stddev^2)."""
     dt = _float_dtype(dtype, "normal")
     gen = _generator(seed, "normal")
-    return Tensor(gen.normal(_value(mean), _value(stddev), _shape(shape, "normal")).astype(dt))
+    return _drawn(gen.normal(_host(mean), _host(stddev), _shape(shape, "normal")), dt)
 
 
 def uniform(shape: Any, minval: float = 0.0, maxval: float = 1.0, dtype: Any = None, seed: Any = None) -> Tensor:
     """Samples from U[minval, maxval)."""
-    dt = numpy.dtype(dtype or backend.floatx())
+    dt = xp.dtype(dtype or backend.floatx())
     if dt.kind in "iu":  # Keras allows integer uniform draws; that is randint
         return randint(shape, minval, maxval, dtype=dt, seed=seed)
     dt = _float_dtype(dt, "uniform")
     gen = _generator(seed, "uniform")
-    return Tensor(gen.uniform(_value(minval), _value(maxval), _shape(shape, "uniform")).astype(dt))
+    return _drawn(gen.uniform(_host(minval), _host(maxval), _shape(shape, "uniform")), dt)
 
 
 def truncated_normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: Any = None,
@@ -134,22 +148,22 @@ def truncated_normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: 
     gen = _generator(seed, "truncated_normal")
     dims = _shape(shape, "truncated_normal")
     z = gen.standard_normal(dims)
-    bad = xp.abs(z) > 2
+    bad = abs(z) > 2  # z is a host array: the redraws stay on the host
     while bad.any():  # each redraw keeps ~95%: a handful of rounds at most
         z[bad] = gen.standard_normal(int(bad.sum()))
-        bad = xp.abs(z) > 2
-    return Tensor((_value(mean) + _value(stddev) * z).astype(dt))
+        bad = abs(z) > 2
+    return _drawn(_host(mean) + _host(stddev) * z, dt)
 
 
 def randint(shape: Any, minval: int, maxval: int, dtype: Any = "int32", seed: Any = None) -> Tensor:
     """Integers drawn uniformly from ``[minval, maxval)``."""
-    dt = numpy.dtype(dtype)
+    dt = xp.dtype(dtype)
     if dt.kind not in "iu":
         raise ValueError(f"randint: dtype must be an integer type, got {dt.name!r}")
     if int(maxval) <= int(minval):
         raise ValueError(f"randint: maxval ({maxval}) must be greater than minval ({minval})")
     gen = _generator(seed, "randint")
-    return Tensor(gen.integers(int(minval), int(maxval), _shape(shape, "randint")).astype(dt))
+    return _drawn(gen.integers(int(minval), int(maxval), _shape(shape, "randint")), dt)
 
 
 def shuffle(x: Any, axis: int = 0, seed: Any = None) -> Tensor:
@@ -179,7 +193,7 @@ def categorical(logits: Any, num_samples: int, dtype: Any = "int32", seed: Any =
         raise ValueError(f"categorical: num_samples must be >= 0, got {num_samples}")
     p = xp.exp(z - z.max(axis=1, keepdims=True))
     cdf = xp.cumsum(p / p.sum(axis=1, keepdims=True), axis=1)
-    u = _generator(seed, "categorical").random((z.shape[0], int(num_samples)))
+    u = backend.to_array(_generator(seed, "categorical").random((z.shape[0], int(num_samples))))
     # Inverse-CDF sampling, vectorised over rows: count the classes whose cumulative mass is <= u.
     idx = (u[:, :, None] >= cdf[:, None, :]).sum(axis=2)
     return Tensor(xp.minimum(idx, z.shape[1] - 1).astype(dtype))
@@ -188,24 +202,26 @@ def categorical(logits: Any, num_samples: int, dtype: Any = "int32", seed: Any =
 def gamma(shape: Any, alpha: Any, dtype: Any = None, seed: Any = None) -> Tensor:
     """Samples from Gamma(alpha, 1) (mean and variance ``alpha``)."""
     dt = _float_dtype(dtype, "gamma")
-    if xp.any(_value(alpha) <= 0):
+    alpha_ = _host(alpha)
+    if (alpha_ <= 0).any():
         raise ValueError(f"gamma: alpha must be positive, got {alpha}")
-    return Tensor(_generator(seed, "gamma").gamma(_value(alpha), 1.0, _shape(shape, "gamma")).astype(dt))
+    return _drawn(_generator(seed, "gamma").gamma(alpha_, 1.0, _shape(shape, "gamma")), dt)
 
 
 def beta(shape: Any, alpha: Any, beta: Any, dtype: Any = None, seed: Any = None) -> Tensor:
     """Samples from Beta(alpha, beta) (mean ``alpha / (alpha + beta)``)."""
     dt = _float_dtype(dtype, "beta")
-    if xp.any(_value(alpha) <= 0) or xp.any(_value(beta) <= 0):
+    a, b = _host(alpha), _host(beta)
+    if (a <= 0).any() or (b <= 0).any():
         raise ValueError(f"beta: alpha and beta must be positive, got {alpha} and {beta}")
-    return Tensor(_generator(seed, "beta").beta(_value(alpha), _value(beta), _shape(shape, "beta")).astype(dt))
+    return _drawn(_generator(seed, "beta").beta(a, b, _shape(shape, "beta")), dt)
 
 
 def binomial(shape: Any, counts: Any, probabilities: Any, dtype: Any = None, seed: Any = None) -> Tensor:
     """Number of successes in ``counts`` trials of success probability ``probabilities`` (as floats, as Keras)."""
     dt = _float_dtype(dtype, "binomial")
-    p = _value(probabilities)
-    if xp.any((p < 0) | (p > 1)):
+    p = _host(probabilities)
+    if ((p < 0) | (p > 1)).any():
         raise ValueError(f"binomial: probabilities must be in [0, 1], got {probabilities}")
-    n = _value(counts).astype(xp.int64)
-    return Tensor(_generator(seed, "binomial").binomial(n, p, _shape(shape, "binomial")).astype(dt))
+    n = _host(counts).astype("int64")
+    return _drawn(_generator(seed, "binomial").binomial(n, p, _shape(shape, "binomial")), dt)

@@ -1,4 +1,10 @@
-"""Callbacks: hooks into training, with Keras' names and semantics."""
+"""Callbacks: hooks into training, with Keras' names and semantics.
+
+Host-side by design: callbacks read ``logs`` (host floats, or NumPy arrays for per-class metrics) and
+weights through ``get_weights``/``to_numpy``; any array of the model they inspect (activations,
+gradients, weights) is brought to the host with :func:`glassnet.backend.to_numpy`, never with
+``np.asarray``, which refuses CuPy arrays.
+"""
 
 from .backup_and_restore import BackupAndRestore
 from .base import Callback, CallbackList

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .. import activations as _activations
+from .. import backend
 
 EXPLODE_FACTOR = 2.0          # an epoch loss above 2x the first batch's loss: training diverged
 FLAT_IMPROVEMENT = 0.05       # the loss fell by less than 5% from the first epoch to the last: flat...
@@ -217,7 +218,7 @@ def input_scale(ev: Evidence) -> tuple[str, str, str] | None:
                        for layer in getattr(ev.model, "_flatten_layers", list)()):
         return None
     for arr in ev.x:
-        a = np.asarray(arr)
+        a = backend.to_numpy(arr)
         if a.dtype.kind != "f" or not a.size:
             continue  # integer inputs are indices (Embedding), not magnitudes
         rms = float(np.sqrt(np.mean(np.square(a, dtype=np.float64))))
@@ -244,7 +245,7 @@ def labels_do_not_fit_loss(ev: Evidence) -> tuple[str, str, str] | None:
         if loss is None or y is None:
             continue
         kind = type(loss).__name__
-        y = np.asarray(y, dtype=np.float64)
+        y = backend.to_numpy(y).astype(np.float64, copy=False)
         low, high = float(y.min()), float(y.max())
         if kind in ("BinaryCrossentropy", "BinaryFocalCrossentropy") and (low < 0 or high > 1):
             return ("labels_do_not_fit_loss",

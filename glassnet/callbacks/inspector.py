@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from .. import activations as _activations
+from .. import backend
 from ..checks import check_integer
 from ..layers.core import ReLU
 from ..layers.tracing import InputLayer
@@ -61,7 +62,7 @@ def activation_kind(layer: Any) -> str | None:
 def activation_stats(output: Any, kind: str | None) -> dict[str, float]:
     """Mean, standard deviation and (by ``kind``) dead or saturated fractions of one layer output."""
     first = output[0] if isinstance(output, (list, tuple)) and output else output
-    a = np.asarray(getattr(first, "data", first))
+    a = backend.to_numpy(first)  # a Tensor or array of the backend, read on the host
     stats = {"activation_mean": float(np.mean(a, dtype=np.float64)), "activation_std": float(np.std(a, dtype=np.float64))}
     if kind == "relu":
         units = a.reshape(-1, a.shape[-1]) if a.ndim >= 2 else a.reshape(-1, 1)
@@ -74,7 +75,7 @@ def activation_stats(output: Any, kind: str | None) -> dict[str, float]:
 
 
 def _norm(a: Any) -> float:
-    flat = np.asarray(a, dtype=np.float64).ravel()
+    flat = backend.to_numpy(a).astype(np.float64, copy=False).ravel()
     return math.sqrt(float(flat @ flat))
 
 
@@ -192,7 +193,7 @@ class Inspector(Callback):
             return
         self._armed = True
         self._pending = {}
-        self._before = {id(v): np.array(v.data, copy=True) for _, layer, _ in self._watched
+        self._before = {id(v): backend.to_numpy(v.data).copy() for _, layer, _ in self._watched
                         for v in layer.trainable_weights}
         if self.activations:
             self._tap()
@@ -257,7 +258,7 @@ class Inspector(Callback):
                 before = self._before.get(id(var))
                 after_norm = _norm(var.data)
                 before_norm = _norm(before) if before is not None else math.nan
-                step = _norm(np.asarray(var.data, dtype=np.float64) - before) if before is not None else math.nan
+                step = _norm(backend.to_numpy(var.data).astype(np.float64) - before) if before is not None else math.nan
                 row["gradient_norm"].append(_norm(grads[id(var)]) if id(var) in grads else math.nan)
                 row["weight_norm"].append(after_norm)
                 row["update_ratio"].append(step / before_norm if before_norm > 0 else math.nan)

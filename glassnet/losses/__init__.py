@@ -11,6 +11,10 @@ Each loss is a per-sample formula written as it reads on a slide
 * :mod:`.ctc`: connectionist temporal classification (sequences without an alignment);
 * :mod:`.base`: the :class:`Loss` object, Keras' reductions and the label helper every loss shares.
 
+Device-side: losses run on the gradient tape, so every module here reaches arrays through
+``backend.xp`` and imports no NumPy (``tests/test_backend_seam_training.py`` checks it; see
+docs/gpu.md).
+
 Every name is importable from here, as ``keras.losses.X``; :func:`get` resolves
 strings, configs, classes and functions.
 """

@@ -30,7 +30,9 @@ def _masked_logsumexp(x: Tensor, mask: Any) -> tuple[Tensor, Any]:
     that neither the value nor the gradient becomes inf or nan.
     """
     any_entry = mask.any(axis=1)
-    shift = xp.where(mask, x.data, -xp.inf).max(axis=1, initial=-xp.inf)
+    # (CuPy's max takes no `initial`: a row with no entries at all gets its -inf here instead.)
+    masked = xp.where(mask, x.data, -xp.inf)
+    shift = masked.max(axis=1) if masked.shape[1] else xp.full(masked.shape[0], -xp.inf, dtype=masked.dtype)
     shift = xp.where(any_entry, shift, 0.0)[:, None].astype(x.dtype)
     total = (m.exp(x - Tensor(shift)) * Tensor(mask.astype(x.dtype))).sum(axis=1)
     total = total + Tensor((~any_entry).astype(x.dtype))

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+from .. import backend
 from ..backend import xp
 from ..engine.ops import nn
 from ..engine.tensor import Tensor, as_tensor, record
@@ -27,14 +26,14 @@ from .base import LossFunctionWrapper
 from .equations import states
 
 
-def _lse3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore"):  # -inf - -inf inside logaddexp: the result is -inf as wanted
-        return np.logaddexp(np.logaddexp(a, b), c)
+def _lse3(a: Any, b: Any, c: Any) -> Any:
+    with backend.errstate(invalid="ignore"):  # -inf - -inf inside logaddexp: the result is -inf as wanted
+        return xp.logaddexp(xp.logaddexp(a, b), c)
 
 
-def _shift(a: np.ndarray, by: int, axis: int = -1) -> np.ndarray:
+def _shift(a: Any, by: int, axis: int = -1) -> Any:
     """``a`` moved ``by`` places along the last axis (right for by > 0), filled with -inf."""
-    out = np.full_like(a, -np.inf)
+    out = xp.full_like(a, -xp.inf)
     if by > 0:
         out[..., by:] = a[..., :-by]
     else:
@@ -42,42 +41,42 @@ def _shift(a: np.ndarray, by: int, axis: int = -1) -> np.ndarray:
     return out
 
 
-def _ctc_forward_backward(log_probs: np.ndarray, labels: np.ndarray,
-                          label_length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _ctc_forward_backward(log_probs: Any, labels: Any,
+                          label_length: Any) -> tuple[Any, Any]:
     """-log P(l | x) per sample (B,) and its gradient with respect to ``log_probs`` (B, T, C)."""
     batch, steps, classes = log_probs.shape
     states_ = 2 * labels.shape[1] + 1
-    ext = np.zeros((batch, states_), dtype=np.int64)
+    ext = xp.zeros((batch, states_), dtype=xp.int64)
     ext[:, 1::2] = labels
     # A state may be entered from two back where it is a label differing from the label before it.
-    skip = np.zeros((batch, states_), dtype=bool)
+    skip = xp.zeros((batch, states_), dtype=bool)
     skip[:, 2:] = (ext[:, 2:] != 0) & (ext[:, 2:] != ext[:, :-2])
-    emit = np.take_along_axis(log_probs, np.broadcast_to(ext[:, None, :], (batch, steps, states_)), axis=2)
-    rows = np.arange(batch)
+    emit = xp.take_along_axis(log_probs, xp.broadcast_to(ext[:, None, :], (batch, steps, states_)), axis=2)
+    rows = xp.arange(batch)
     last = 2 * label_length  # the final blank; the final label is last - 1
 
-    alpha = np.full((steps, batch, states_), -np.inf)
+    alpha = xp.full((steps, batch, states_), -xp.inf)
     alpha[0, :, 0] = emit[:, 0, 0]
     has_label = label_length > 0
     alpha[0, has_label, 1] = emit[has_label, 0, 1]
     for t in range(1, steps):
         prev = alpha[t - 1]
-        alpha[t] = _lse3(prev, _shift(prev, 1), np.where(skip, _shift(prev, 2), -np.inf)) + emit[:, t]
+        alpha[t] = _lse3(prev, _shift(prev, 1), xp.where(skip, _shift(prev, 2), -xp.inf)) + emit[:, t]
 
-    beta = np.full((steps, batch, states_), -np.inf)
+    beta = xp.full((steps, batch, states_), -xp.inf)
     beta[-1, rows, last] = emit[rows, -1, last]
     beta[-1, rows[has_label], last[has_label] - 1] = emit[rows[has_label], -1, last[has_label] - 1]
-    skip_from = _shift(skip.astype(np.float64), -2) > 0  # may state s + 2 be entered from s?
+    skip_from = _shift(skip.astype(xp.float64), -2) > 0  # may state s + 2 be entered from s?
     for t in range(steps - 2, -1, -1):
         nxt = beta[t + 1]
-        beta[t] = _lse3(nxt, _shift(nxt, -1), np.where(skip_from, _shift(nxt, -2), -np.inf)) + emit[:, t]
+        beta[t] = _lse3(nxt, _shift(nxt, -1), xp.where(skip_from, _shift(nxt, -2), -xp.inf)) + emit[:, t]
 
     end = alpha[-1, rows, last]
-    log_p = np.where(has_label, np.logaddexp(end, alpha[-1, rows, np.maximum(last - 1, 0)]), end)
-    with np.errstate(invalid="ignore"):
-        occupancy = np.exp(alpha + beta - np.moveaxis(emit, 1, 0) - log_p[None, :, None])  # (T, B, S)
-    onehot = np.eye(classes, dtype=log_probs.dtype)[ext]  # (B, S, C)
-    grad = -np.einsum("tbs,bsc->btc", np.nan_to_num(occupancy), onehot)
+    log_p = xp.where(has_label, xp.logaddexp(end, alpha[-1, rows, xp.maximum(last - 1, 0)]), end)
+    with backend.errstate(invalid="ignore"):
+        occupancy = xp.exp(alpha + beta - xp.moveaxis(emit, 1, 0) - log_p[None, :, None])  # (T, B, S)
+    onehot = xp.eye(classes, dtype=log_probs.dtype)[ext]  # (B, S, C)
+    grad = -xp.einsum("tbs,bsc->btc", xp.nan_to_num(occupancy), onehot)
     return -log_p, grad
 
 
@@ -90,7 +89,7 @@ def ctc(y_true: Any, y_pred: Any) -> Tensor:
     """CTC loss per sample: integer labels ``y_true`` (batch, max_label_length), padded with 0 (the blank),
     and logits ``y_pred`` (batch, time, classes), as Keras' ``keras.losses.ctc``."""
     y_pred = as_tensor(y_pred)
-    labels = np.asarray(y_true.data if isinstance(y_true, Tensor) else y_true)
+    labels = xp.asarray(y_true.data if isinstance(y_true, Tensor) else y_true)  # stays on the device
     if labels.ndim != 2:
         raise ValueError(f"ctc: y_true must be integer labels of shape (batch_size, max_length), got shape "
                          f"{labels.shape}")
@@ -99,14 +98,15 @@ def ctc(y_true: Any, y_pred: Any) -> Tensor:
                          f"{y_pred.shape}")
     if labels.shape[0] != y_pred.shape[0]:
         raise ValueError(f"ctc: y_true has {labels.shape[0]} samples but y_pred has {y_pred.shape[0]}")
-    if labels.dtype.kind == "f" and np.any(labels != np.round(labels)):
+    if labels.dtype.kind == "f" and bool(xp.any(labels != xp.round(labels))):
         raise ValueError("ctc: y_true must hold whole numbers (class indices)")
-    labels = labels.astype(np.int64)
-    if labels.min(initial=0) < 0 or labels.max(initial=0) >= y_pred.shape[-1]:
+    labels = labels.astype(xp.int64)
+    # (CuPy's min/max take no `initial`: an empty label array is checked by its size instead.)
+    if labels.size and (int(labels.min()) < 0 or int(labels.max()) >= y_pred.shape[-1]):
         raise ValueError(f"ctc: labels must be class indices in [0, {y_pred.shape[-1]}) (0 is the blank and pads)")
     log_probs = nn.log_softmax(y_pred, axis=-1)
     # As Keras: the label length is the number of non-blank entries, read from the start of each row.
-    loss, grad = _ctc_forward_backward(np.asarray(log_probs.data, dtype=np.float64), labels,
+    loss, grad = _ctc_forward_backward(xp.asarray(log_probs.data, dtype=xp.float64), labels,
                                        (labels != 0).sum(axis=-1))
     dtype = log_probs.dtype
     return record(xp.asarray(loss, dtype=dtype), (log_probs,),

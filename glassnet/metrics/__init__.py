@@ -3,6 +3,11 @@
 During training: ``compile(metrics=["accuracy", Precision(), AUC(), F1Score()])``.
 After training: ``accuracy_score``, ``precision_score``, ``classification_report``,
 ``roc_curve``, ``roc_auc_score``... with scikit-learn's signatures and outputs.
+
+Host-side by design: accumulators are NumPy float64 on the host, and every ``update_state`` reads
+its inputs with :func:`glassnet.backend.to_numpy` at its entry (free on NumPy, one copy back on
+CuPy); metrics whose formula is a loss compute it on the device first (see :mod:`.base` and
+docs/gpu.md).
 """
 
 from __future__ import annotations
@@ -257,6 +262,7 @@ def _loss_as_metric(name: str) -> Metric:
         return loss.call(y_true, losses.as_tensor(y_pred))
 
     per_sample.__name__ = name
+    per_sample.on_device = True  # type: ignore[attr-defined]  # a loss runs on xp: see MeanMetricWrapper
     return MeanMetricWrapper(per_sample, name=name)
 
 

@@ -12,10 +12,12 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend
+
 
 def as_labels(y: Any, name: str) -> np.ndarray:
     """A 1-D label array, or a 2-D 0/1 indicator matrix, from ``y``; raise on anything else."""
-    arr = np.asarray(getattr(y, "data", y))
+    arr = backend.to_numpy(y)
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim > 2 or arr.ndim == 0:
@@ -75,7 +77,7 @@ def check_sample_weight(sample_weight: Any, n: int) -> np.ndarray | None:
     """``None`` or a 1-D float array of ``n`` weights."""
     if sample_weight is None:
         return None
-    w = np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+    w = backend.to_numpy(sample_weight).astype(np.float64, copy=False).reshape(-1)
     if len(w) != n:
         raise ValueError(f"sample_weight has {len(w)} entries but there are {n} samples")
     return w

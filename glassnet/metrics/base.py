@@ -5,6 +5,18 @@ seen since ``reset_state``.  A metric over an epoch is computed from the
 accumulated counts, never as a mean of per-batch values (which is wrong for
 ratios such as precision).  Metrics work on host NumPy arrays, after the
 forward pass, so they never enter the gradient tape.
+
+Host and device (see docs/gpu.md): the built-in metrics accumulate on the host,
+in NumPy float64, whatever the backend.  Their counts are a few numbers per
+batch, and sorting, ``bincount`` and ``searchsorted`` over thresholds are host
+work.  So every ``update_state`` brings its inputs to the host once, at its
+entry, with :func:`to_host` (:func:`glassnet.backend.to_numpy`: free on NumPy,
+``.get()`` on CuPy), and never calls ``np.asarray`` on a possibly-device array.
+The one exception is a metric whose per-sample formula is a loss of
+:mod:`glassnet.losses` (device code on ``xp``): it gets the batch as it is and
+brings only the per-sample values back (:class:`MeanMetricWrapper` with a
+function marked ``on_device``).  State made with :meth:`Metric.add_variable`
+(custom metrics in the Keras style) is a :class:`Variable` of the backend.
 """
 
 from __future__ import annotations
@@ -14,13 +26,18 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend
 from ..engine.tensor import Variable
 
 
 def to_host(value: Any) -> np.ndarray:
-    """A NumPy array from a tensor, array or list."""
-    data = getattr(value, "data", value)
-    return np.asarray(data)
+    """A host NumPy array from a tensor, a backend array (NumPy or CuPy) or a list.
+
+    :func:`glassnet.backend.to_numpy`: a NumPy array comes back as itself (no copy), a device array
+    is copied back once.  ``np.asarray(value.data)`` would be wrong here: a CuPy array's ``.data``
+    is its memory pointer, and ``np.asarray`` refuses CuPy arrays.
+    """
+    return backend.to_numpy(value)
 
 
 class Metric:
@@ -51,7 +68,7 @@ class Metric:
             raise NotImplementedError(f"{type(self).__name__} keeps no state variables (self.add_variable(...) in "
                                       "__init__), so it must define reset_state() itself")
         for var in self._own_variables():
-            var.assign(np.zeros(var.shape, dtype=var.dtype))
+            var.assign(backend.xp.zeros(var.shape, dtype=var.dtype))  # state lives with the backend
         for sub in subs:
             sub.reset_state()
 
@@ -135,8 +152,9 @@ class Mean(Metric):
             self.total += float(values.sum())
             self.count += values.size
             return
-        weights = np.broadcast_to(to_host(sample_weight).astype(np.float64).reshape(
-            to_host(sample_weight).shape + (1,) * max(0, values.ndim - np.ndim(sample_weight))), values.shape)
+        weights = to_host(sample_weight).astype(np.float64)
+        weights = np.broadcast_to(weights.reshape(weights.shape + (1,) * max(0, values.ndim - weights.ndim)),
+                                  values.shape)
         self.total += float((values * weights).sum())
         self.count += float(weights.sum())
 
@@ -150,7 +168,12 @@ class Mean(Metric):
 
 
 class MeanMetricWrapper(Mean):
-    """Running mean of a per-sample function ``fn(y_true, y_pred) -> values`` (NumPy arrays)."""
+    """Running mean of a per-sample function ``fn(y_true, y_pred) -> values``.
+
+    ``fn`` gets host NumPy arrays, unless it has an attribute ``on_device = True`` (a loss of
+    :mod:`glassnet.losses`, which runs on ``xp``): then it gets the batch as it is, on the device,
+    and its result is brought to the host.
+    """
 
     def __init__(self, fn: Callable[..., Any], name: str | None = None, dtype: Any = None,
                  **kwargs: Any) -> None:
@@ -159,7 +182,11 @@ class MeanMetricWrapper(Mean):
         self.fn_kwargs = kwargs
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:  # type: ignore[override]
-        values = self.fn(to_host(y_true), to_host(y_pred), **self.fn_kwargs)
+        if getattr(self.fn, "on_device", False):
+            # A loss formula (xp code): computed where the batch is; only its per-sample values cross.
+            values = to_host(self.fn(y_true, y_pred, **self.fn_kwargs))
+        else:
+            values = self.fn(to_host(y_true), to_host(y_pred), **self.fn_kwargs)
         super().update_state(values, sample_weight)
 
     def get_config(self) -> dict[str, Any]:

@@ -1,10 +1,16 @@
-"""Per-sample metric functions on NumPy arrays (the values the stateful metrics average)."""
+"""Per-sample metric functions on host NumPy arrays (the values the stateful metrics average).
+
+Host-side by design: inputs are read with :func:`glassnet.backend.to_numpy` (free for NumPy arrays,
+one copy back for device arrays), never with ``np.asarray``, which refuses CuPy arrays.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
+
+from ..backend import to_numpy
 
 
 def _align(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -17,19 +23,19 @@ def _align(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> np.ndarray:
     """Mean over the last axis of [ (y_pred > threshold) == y_true ]."""
-    y_true, y_pred = _align(np.asarray(y_true), np.asarray(y_pred))
+    y_true, y_pred = _align(to_numpy(y_true), to_numpy(y_pred))
     return np.mean((y_pred > threshold) == (y_true > 0.5), axis=-1)
 
 
 def categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
     """1 where argmax(y_pred) == argmax(y_true) (one-hot labels), else 0."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    y_true, y_pred = to_numpy(y_true), to_numpy(y_pred)
     return (np.argmax(y_pred, axis=-1) == np.argmax(y_true, axis=-1)).astype(np.float64)
 
 
 def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
     """1 where argmax(y_pred) equals the integer label, else 0."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    y_true, y_pred = to_numpy(y_true), to_numpy(y_pred)
     if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
         y_true = y_true[..., 0]
     return (np.argmax(y_pred, axis=-1) == y_true.astype(np.int64)).astype(np.float64)
@@ -37,12 +43,12 @@ def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
 
 def top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> np.ndarray:
     """1 where the true class (one-hot) is among the k highest predictions."""
-    return sparse_top_k_categorical_accuracy(np.argmax(np.asarray(y_true), axis=-1), y_pred, k)
+    return sparse_top_k_categorical_accuracy(np.argmax(to_numpy(y_true), axis=-1), y_pred, k)
 
 
 def sparse_top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> np.ndarray:
     """1 where the integer label is among the k highest predictions."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    y_true, y_pred = to_numpy(y_true), to_numpy(y_pred)
     if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
         y_true = y_true[..., 0]
     labels = y_true.astype(np.int64)
@@ -54,18 +60,18 @@ def sparse_top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> n
 
 def accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
     """Exact equality of labels and predictions (Keras' plain ``Accuracy``)."""
-    y_true, y_pred = _align(np.asarray(y_true), np.asarray(y_pred))
+    y_true, y_pred = _align(to_numpy(y_true), to_numpy(y_pred))
     return (y_true == y_pred).astype(np.float64).mean(axis=-1) if y_pred.ndim > 1 else \
         (y_true == y_pred).astype(np.float64)
 
 
 def mean_squared_error(y_true: Any, y_pred: Any) -> np.ndarray:
     """mean((y - y_hat)^2) over the last axis."""
-    y_true, y_pred = _align(np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64))
+    y_true, y_pred = _align(to_numpy(y_true).astype(np.float64, copy=False), to_numpy(y_pred).astype(np.float64, copy=False))
     return np.mean((y_true - y_pred) ** 2, axis=-1)
 
 
 def mean_absolute_error(y_true: Any, y_pred: Any) -> np.ndarray:
     """mean(|y - y_hat|) over the last axis."""
-    y_true, y_pred = _align(np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64))
+    y_true, y_pred = _align(to_numpy(y_true).astype(np.float64, copy=False), to_numpy(y_pred).astype(np.float64, copy=False))
     return np.mean(np.abs(y_true - y_pred), axis=-1)

@@ -25,6 +25,7 @@ def _values(fn: Callable[..., Any]) -> Callable[..., Any]:
         return to_host(fn(y_true, y_pred, **kwargs))
 
     per_sample.__name__ = fn.__name__
+    per_sample.on_device = True  # type: ignore[attr-defined]  # fn is xp code: the batch stays where it is
     return per_sample
 
 
@@ -50,8 +51,8 @@ def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> np.ndarray:
 
 def _same_rank(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
     """Float arrays of equal rank: a trailing axis of 1 is added to or dropped from the labels, as in Keras."""
-    p = np.asarray(to_host(y_pred), dtype=np.float64)
-    t = np.asarray(to_host(y_true), dtype=np.float64)
+    p = to_host(y_pred).astype(np.float64, copy=False)
+    t = to_host(y_true).astype(np.float64, copy=False)
     if t.ndim == p.ndim - 1 and p.shape[-1] == 1:
         t = t[..., None]
     elif t.ndim == p.ndim + 1 and t.shape[-1] == 1:
@@ -117,8 +118,7 @@ class SparseCategoricalCrossentropy(_SparseCrossentropy):  # type: ignore[misc, 
         ignore = self.fn_kwargs.get("ignore_class")
         if ignore is not None and sample_weight is not None:  # Keras folds its mask into the weights
             labels = to_host(y_true)
-            p = to_host(y_pred)
-            if labels.ndim == p.ndim and labels.shape[-1] == 1:
+            if labels.ndim == np.ndim(y_pred) and labels.shape[-1] == 1:  # np.ndim reads .ndim: no copy
                 labels = labels[..., 0]
             keep = (labels != ignore).astype(np.float64)
             w = to_host(sample_weight).astype(np.float64)

@@ -18,13 +18,14 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend
 from ._targets import check_sample_weight
 from .classification import UndefinedMetricWarning
 
 
 def _binary_truth(y_true: Any, pos_label: Any) -> np.ndarray:
     """0/1 labels of the positive class; ``pos_label=None`` needs {0, 1} or {-1, 1} labels."""
-    y = np.asarray(getattr(y_true, "data", y_true))
+    y = backend.to_numpy(y_true)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1:
@@ -46,7 +47,7 @@ def _binary_truth(y_true: Any, pos_label: Any) -> np.ndarray:
 
 
 def _scores(y_score: Any, n: int) -> np.ndarray:
-    s = np.asarray(getattr(y_score, "data", y_score), dtype=np.float64)
+    s = backend.to_numpy(y_score).astype(np.float64, copy=False)
     if s.ndim == 2 and s.shape[1] == 1:
         s = s[:, 0]
     if s.ndim != 1:
@@ -230,8 +231,8 @@ def roc_auc_score(y_true: Any, y_score: Any, *, average: str | None = "macro", s
     if average not in (None, "micro", "macro", "weighted", "samples"):
         raise ValueError(f"average has to be one of (None, 'micro', 'macro', 'weighted', 'samples'), "
                          f"got {average!r}")
-    y = np.asarray(getattr(y_true, "data", y_true))
-    s = np.asarray(getattr(y_score, "data", y_score), dtype=np.float64)
+    y = backend.to_numpy(y_true)
+    s = backend.to_numpy(y_score).astype(np.float64, copy=False)
     if y.ndim == 2 and y.shape[1] > 1:  # multilabel indicator (also one-hot rows)
         if s.shape != y.shape:
             raise ValueError(f"y_true has shape {y.shape} but y_score has shape {s.shape}")

@@ -4,6 +4,10 @@
 shapes are known (Keras 3's rule), with the loss as the tie-breaker: binary if
 the prediction has one unit, sparse categorical if the labels have one axis
 fewer (or a last axis of 1), categorical otherwise.
+
+Host and device: the losses here run on the tape (``xp``, device-side); the labels and predictions
+given to the metrics stay as they are (only their shapes are read), and each metric brings them to
+the host in its ``update_state``; metric results are host floats or NumPy arrays.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend
 from .. import losses as _losses
 from .. import metrics as _metrics
 from ..engine.ops import math as m
@@ -100,7 +105,9 @@ class CompiledMetrics:
 
 
 def _scalar_or_array(value: Any) -> Any:
-    return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=np.float64)
+    # A custom metric may return a Tensor or a device array: read it on the host (free on NumPy).
+    host = backend.to_numpy(value)
+    return float(host) if host.ndim == 0 else host.astype(np.float64, copy=False)
 
 
 def total_loss(losses: list[Any], weights: list[float], y_true: list[Any] | None, y_pred: list[Any],

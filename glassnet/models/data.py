@@ -5,7 +5,11 @@ goes through it and comes out as ``(xs, ys, sws)``, lists of NumPy arrays.  Ever
 the argument at fault (``x``, ``y``, ``sample_weight``, ``validation_data``), the sample count and
 the shapes, before any training starts.  Other libraries' arrays are converted by duck typing, so
 none of them is imported: pandas through ``.to_numpy()``, PyTorch/TensorFlow tensors through
-``.numpy()``, anything else through ``__array__``.
+``.numpy()``, CuPy arrays through :func:`glassnet.backend.to_numpy`, anything else through
+``__array__``.
+
+Host-side by design: batching, shuffling and checks run on NumPy arrays; each batch crosses to the
+device once, in the trainer (:func:`glassnet.backend.to_device`).
 """
 
 from __future__ import annotations
@@ -219,6 +223,8 @@ def as_numpy(value: Any) -> Any:
     """
     if isinstance(value, np.ndarray):
         return value
+    if hasattr(value, "__cuda_array_interface__"):  # a CuPy array: np.asarray refuses it, .get() copies it
+        return backend.to_numpy(value)
     if hasattr(value, "to_numpy"):  # pandas
         return value.to_numpy()
     if hasattr(value, "numpy"):

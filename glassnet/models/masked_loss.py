@@ -4,13 +4,14 @@ When a model output carries a mask (``Embedding(mask_zero=True)`` or ``Masking``
 layer with ``return_sequences``), each step is weighted by it.  For a mean loss the valid steps are
 scaled by ``total / valid``, so the batch mean over all steps equals the mean over the valid steps
 only (Keras' ``apply_mask``); the metrics are weighted averages, so the mask alone is their weight.
+
+Device-side: the mask and the weights stay arrays of the backend (``xp``); a metric brings them to
+the host with the batch in its ``update_state``.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-import numpy as np
 
 from ..backend import xp
 
@@ -35,7 +36,7 @@ def loss_weights(y_pred: Any, sample_weight: Any, loss: Any) -> Any:
     mask = _mask(y_pred)
     if mask is None:
         return sample_weight
-    weights = xp.asarray(mask).astype(y_pred.dtype if y_pred.dtype.kind == "f" else np.float64)
+    weights = xp.asarray(mask).astype(y_pred.dtype if y_pred.dtype.kind == "f" else xp.float64)
     if getattr(loss, "reduction", "sum_over_batch_size") in ("sum_over_batch_size", "mean"):
         valid = float(weights.sum())
         weights = weights * (weights.size / valid) if valid else weights
@@ -47,4 +48,4 @@ def metric_weights(y_pred: Any, sample_weight: Any) -> Any:
     mask = _mask(y_pred)
     if mask is None:
         return sample_weight
-    return _combine(xp.asarray(mask).astype(np.float64), sample_weight)
+    return _combine(xp.asarray(mask).astype(xp.float64), sample_weight)
