@@ -114,6 +114,17 @@ def test_host_side_modules_never_read_a_data_attribute_with_asarray() -> None:
     assert not offenders, f"read model arrays with backend.to_numpy, not np.asarray(x.data): {offenders}"
 
 
+# Float64 finite differences run on host copies by design (the checks perturb the weights in place).
+READ_DATA_ON_HOST = {"glassnet/glassbox/gradcheck.py", "glassnet/engine/gradcheck.py"}
+
+
+def test_no_module_anywhere_reads_a_data_attribute_with_asarray() -> None:
+    """Plots, the glass box and applications copy model arrays with to_numpy too (CuPy refuses asarray)."""
+    every = {p.relative_to(ROOT).as_posix() for p in (ROOT / "glassnet").rglob("*.py")} - READ_DATA_ON_HOST
+    offenders = {rel: found for rel in sorted(every) if (found := reads_data_with_asarray((ROOT / rel).read_text()))}
+    assert not offenders, f"read model arrays with backend.to_numpy, not np.asarray(x.data): {offenders}"
+
+
 @pytest.mark.parametrize("line", ["np.asarray(y.data)", "np.asarray(getattr(y, 'data', y), dtype=float)",
                                   "numpy.array(t.data, copy=True)"])
 def test_the_static_checks_catch_what_they_look_for(line: str) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import layers
+from .. import backend, layers
 from ..utils.get_file import get_file
 
 CLASS_INDEX_URL = "https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json"
@@ -43,7 +43,7 @@ def preprocess_input(x: Any, data_format: str | None = None, mode: str = "caffe"
                          "channels_last")
     if mode not in ("caffe", "tf", "torch"):
         raise ValueError(f"preprocess_input: mode must be 'caffe', 'tf' or 'torch', got {mode!r}")
-    x = np.array(getattr(x, "data", x), dtype=np.float32)
+    x = np.array(backend.to_numpy(x), dtype=np.float32)
     if mode == "tf":
         return x / 127.5 - 1.0
     if x.shape[-1] != 3:
@@ -64,7 +64,7 @@ def decode_predictions(preds: Any, top: int = 5) -> list[list[tuple[str, str, fl
         When ``imagenet_class_index.json`` is not in Keras' cache (``~/.keras/models``).
     """
     global _CLASS_INDEX
-    preds = np.asarray(getattr(preds, "data", preds))
+    preds = backend.to_numpy(preds)
     if preds.ndim != 2 or preds.shape[1] != 1000:
         raise ValueError("decode_predictions expects a batch of ImageNet predictions, shape (samples, 1000); "
                          f"got shape {preds.shape}")

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend
 from ..engine.tensor import Tensor
 
 Node = tuple[Tensor, tuple[Tensor, ...], Callable[[Any], Sequence[Any]]]
@@ -38,7 +39,7 @@ def op_name(backward: Callable[..., Any]) -> str:
 
 
 def _copy(value: Any) -> Any:
-    return None if value is None else np.array(getattr(value, "data", value), copy=True)
+    return None if value is None else backend.to_numpy(value).copy()
 
 
 @contextmanager

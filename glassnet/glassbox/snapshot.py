@@ -56,7 +56,7 @@ class Snapshot:
 
     def __init__(self, model: Any) -> None:
         # The array object each variable holds, and a copy of its values.
-        self._variables = [(v, v.data, np.array(v.data, copy=True)) for v in model.weights]
+        self._variables = [(v, v.data, v.data.copy()) for v in model.weights]  # a copy on the same device
         self._optimizer = model.optimizer
         self._optimizer_dict: dict[str, Any] = {}
         self._groups: list[tuple[Any, dict[str, np.ndarray]]] = []

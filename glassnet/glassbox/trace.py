@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend
 from ..engine.tensor import GradientTape, Tensor, backpropagate
 from . import inputs, render
 from .recording import layer_owners, observed, op_name
@@ -255,10 +256,10 @@ def trace(model: Any, x: Any, y: Any = None, *, training: bool = True, apply: bo
         for op, seen in zip(ops, backward):
             op.delta, op.input_grads = seen.delta, seen.input_grads
         weight_grads = [_array_or_zeros(grads.get(id(w)), w) for w in weights]
-        before = [np.array(w.data, copy=True) for w in weights]
+        before = [backend.to_numpy(w).copy() for w in weights]
         learning_rate = model.optimizer.learning_rate
         model.optimizer.apply([grads.get(id(w)) for w in weights], weights)
-        after = [np.array(w.data, copy=True) for w in weights]
+        after = [backend.to_numpy(w).copy() for w in weights]
         keep = apply
     finally:
         for layer, flag in fusing:
@@ -270,7 +271,7 @@ def trace(model: Any, x: Any, y: Any = None, *, training: bool = True, apply: bo
         model=model.name, loss_name=_loss_name(model), optimizer=type(model.optimizer).__name__,
         learning_rate=learning_rate, loss=float(total.data), training=bool(training), applied=bool(apply),
         x=[a.copy() for a in xs], y=None if ys is None else [a.copy() for a in ys],
-        predictions=[np.array(p.data, copy=True) for p in preds],
+        predictions=[backend.to_numpy(p).copy() for p in preds],
         input_gradients=[None if g is None else np.array(g, copy=True) for g in (grads.get(id(t)) for t in x_tensors)],
         ops=ops,
         weights=[WeightRecord(owner.get(id(w), model.name), w.name or w.path, w.path, b, g, a - b, a)
@@ -300,7 +301,7 @@ def _forward_records(nodes: list[Any], owners: dict[int, str], forward_end: int,
         records.append(OpRecord(
             index=i, name=op_name(backward), layer=layer,
             input_labels=[labels.get(id(p)) or _constant_label(p, ys) for p in parents],
-            inputs=[np.array(p.data, copy=True) for p in parents], output=np.array(out.data, copy=True),
+            inputs=[backend.to_numpy(p).copy() for p in parents], output=backend.to_numpy(out).copy(),
             input_grads=[None] * len(parents)))
         labels[id(out)] = f"#{i}"
     return records

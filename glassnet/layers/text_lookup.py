@@ -211,7 +211,7 @@ def _rows(data: Any) -> list[Any]:
     rows: list[Any] = []
     for batch in data:  # a dataset of batches: (x,) / (x, y) / x
         x = batch[0] if isinstance(batch, tuple) else batch
-        rows += _rows(np.asarray(getattr(x, "data", x)))
+        rows += _rows(backend.to_numpy(x))
     return rows
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from .. import backend
 from ._figure import new_figure, save_figure
 
 DEFAULT_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "softplus", "gelu", "silu")
@@ -63,7 +64,7 @@ def activation_and_derivative(name: Any, x: np.ndarray) -> tuple[np.ndarray, np.
         # Summing the first outputs of independent rows: d(sum)/dz[r, 0] is row r's diagonal entry.
         total = m.sum(out[..., 0] if vector else out)
     grad = tape.gradient(total, z)
-    value = np.asarray(out.data, dtype=np.float64)
+    value = np.asarray(backend.to_numpy(out), dtype=np.float64)
     derivative = np.zeros_like(value) if grad is None else np.asarray(grad, dtype=np.float64)
     if vector:
         value, derivative = value[..., 0], derivative[..., 0]

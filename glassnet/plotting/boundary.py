@@ -16,6 +16,7 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
+from .. import backend
 from ._figure import new_figure, save_figure
 
 
@@ -60,7 +61,7 @@ def plot_decision_boundary(model: Any, x: Any, y: Any = None, *, resolution: int
         out = model.predict(grid, batch_size=len(grid), verbose=0)
     else:
         out = model(grid)
-    out = np.asarray(getattr(out, "data", out), dtype=np.float64).reshape(len(grid), -1)
+    out = np.asarray(backend.to_numpy(out), dtype=np.float64).reshape(len(grid), -1)
     if ax is None:
         fig, axes = new_figure(1, 1, figsize=(6.0, 5.0))
         ax = axes[0, 0]
@@ -109,7 +110,7 @@ def _featurize(features: Any, grid: np.ndarray) -> np.ndarray:
         raise TypeError(f"plot_decision_boundary: features must be a callable mapping raw (n, 2) points to the "
                         f"model's inputs, got {type(features).__name__}")
     result = features(grid)
-    out = np.asarray(getattr(result, "data", result))
+    out = backend.to_numpy(result)
     if out.ndim == 0 or len(out) != len(grid):
         raise ValueError(f"plot_decision_boundary: features returned shape {out.shape} for {len(grid)} grid points; "
                          f"it must return one row per point")

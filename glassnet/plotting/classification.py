@@ -9,6 +9,7 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
+from .. import backend
 from ..metrics.classification import confusion_matrix
 from ..metrics.ranking import auc, roc_curve
 from ._figure import new_figure, save_figure
@@ -114,7 +115,7 @@ def plot_roc_curves(y_true: Any, y_score: Any, *, labels: Any = None, display_la
         Also save the figure there (.png or .svg).
     """
     truth = np.asarray(y_true)
-    score = np.asarray(getattr(y_score, "data", y_score), dtype=np.float64)
+    score = np.asarray(backend.to_numpy(y_score), dtype=np.float64)
     if score.ndim == 2 and score.shape[1] == 1:
         score = score[:, 0]
     fig, axes = new_figure(1, 1, figsize=(6.0, 5.4))

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from .. import backend
 from ..layers import AveragePooling2D, Conv2D, Conv2DTranspose, Layer, MaxPooling2D
 from ..models import Functional, Model, Sequential
 from ._figure import new_figure, save_figure
@@ -100,7 +101,7 @@ def plot_conv_filters(model_or_layer: Any, *, layer: Any = None, max_filters: in
     for value, argument in ((max_filters, "max_filters"), (max_channels, "max_channels"), (ncols, "ncols")):
         _check_count(value, argument, "plot_conv_filters")
     conv = first_conv_layer(model_or_layer, layer)
-    kernel = np.asarray(conv.kernel.data, dtype=np.float64)          # (kh, kw, in, out)
+    kernel = np.asarray(backend.to_numpy(conv.kernel), dtype=np.float64)          # (kh, kw, in, out)
     kh, kw, channels, filters = kernel.shape
     shown = min(filters, max_filters)
     per_filter = np.moveaxis(kernel[..., :shown], -1, 0)            # (shown, kh, kw, in)
@@ -147,7 +148,7 @@ def feature_maps(model: Any, x: Any, layers: Any = None) -> list[tuple[Layer, np
     if not isinstance(model, (Sequential, Functional)):
         raise TypeError(f"plot_feature_maps: model must be a Sequential or Functional model (a subclassed model "
                         f"has no graph to read layer outputs from), got {type(model).__name__}")
-    sample = np.asarray(getattr(x, "data", x))
+    sample = backend.to_numpy(x)
     shape = tuple(model.inputs[0].shape[1:]) if model.inputs else None
     if shape is not None and sample.shape == shape:
         sample = sample[None]
@@ -174,7 +175,7 @@ def feature_maps(model: Any, x: Any, layers: Any = None) -> list[tuple[Layer, np
     for lyr, out in zip(chosen, found):
         if out is None:
             raise ValueError(f"plot_feature_maps: layer '{getattr(lyr, 'name', lyr)}' is not in model '{model.name}'")
-        array = np.asarray(getattr(out, "data", out))[0]
+        array = backend.to_numpy(out)[0]
         if array.ndim != 3:
             raise ValueError(f"plot_feature_maps: layer '{lyr.name}' outputs shape {array.shape} per sample, not "
                              f"an image (height, width, channels)")
@@ -207,7 +208,7 @@ def plot_feature_maps(model: Any, x: Any, *, layers: Any = None, max_channels: i
     """
     max_channels = _check_count(max_channels, "max_channels", "plot_feature_maps")
     maps = feature_maps(model, x, layers)
-    image = as_images(np.asarray(getattr(x, "data", x)).reshape((1, *np.shape(x)[-3:])), "plot_feature_maps", "x")[0]
+    image = as_images(backend.to_numpy(x).reshape((1, *np.shape(x)[-3:])), "plot_feature_maps", "x")[0]
     cols = max(min(max_channels, array.shape[-1]) for _, array in maps)
     fig, axes = new_figure(len(maps) + 1, cols, figsize=(1.5 * cols, 1.55 * (len(maps) + 1) + 0.5))
     for ax in axes.ravel():

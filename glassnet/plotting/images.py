@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from .. import backend
 from ._figure import new_figure, save_figure
 
 
@@ -22,7 +23,7 @@ def as_images(images: Any, who: str, argument: str = "images") -> np.ndarray:
     Colour images outside [0, 1] (floats standardised, or 0..255 integers) are rescaled per
     image to [0, 1], because ``imshow`` clips colour values instead of scaling them.
     """
-    imgs = np.asarray(getattr(images, "data", images))
+    imgs = backend.to_numpy(images)
     if imgs.ndim == 2:
         side = math.isqrt(imgs.shape[1])
         if side * side != imgs.shape[1]:
@@ -43,7 +44,7 @@ def as_images(images: Any, who: str, argument: str = "images") -> np.ndarray:
 
 def class_indices(labels: Any) -> np.ndarray:
     """Class indices from indices or one-hot rows, as a flat array."""
-    out = np.asarray(getattr(labels, "data", labels))
+    out = backend.to_numpy(labels)
     if out.ndim == 2 and out.shape[1] > 1:
         out = out.argmax(axis=1)
     return out.reshape(-1)
@@ -128,10 +129,10 @@ def plot_misclassified(images: Any, y_true: Any, y_pred: Any, *, max_images: int
         Also save the figure there (.png or .svg).
     """
     truth = class_indices(y_true)
-    pred = np.asarray(getattr(y_pred, "data", y_pred))
+    pred = backend.to_numpy(y_pred)
     confidence = pred.max(axis=1) if pred.ndim == 2 and pred.shape[1] > 1 else None
     pred = class_indices(pred)
-    n_images = len(np.asarray(getattr(images, "data", images)))
+    n_images = len(backend.to_numpy(images))
     if not n_images == len(truth) == len(pred):
         raise ValueError(f"plot_misclassified: images, y_true and y_pred have {n_images}, {len(truth)} and "
                          f"{len(pred)} samples")

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from .. import backend
 from ..losses import get as get_loss
 from ._figure import new_figure, save_figure
 
@@ -103,7 +104,7 @@ def loss_landscape(model: Any, x: Any, y: Any, *, resolution: int = 21, span: fl
         raise ValueError(f"plot_loss_landscape: span must be a positive number, got {span!r}")
     if isinstance(max_samples, bool) or not isinstance(max_samples, (int, np.integer)) or max_samples < 1:
         raise ValueError(f"plot_loss_landscape: max_samples must be a positive int, got {max_samples!r}")
-    xs, ys = np.asarray(getattr(x, "data", x)), np.asarray(getattr(y, "data", y))
+    xs, ys = backend.to_numpy(x), backend.to_numpy(y)
     if len(xs) != len(ys):
         raise ValueError(f"plot_loss_landscape: x and y have {len(xs)} and {len(ys)} samples")
     rng = np.random.default_rng(seed)
@@ -115,7 +116,7 @@ def loss_landscape(model: Any, x: Any, y: Any, *, resolution: int = 21, span: fl
         raise ValueError(f"plot_loss_landscape: model '{model.name}' has no trainable weights (is it built?)")
     evaluate = _loss_function(model, xs, ys, loss)
     saved = model.get_weights()                      # every weight, to put back bit for bit
-    center = [np.asarray(v.data, dtype=np.float64) for v in variables]
+    center = [np.asarray(backend.to_numpy(v), dtype=np.float64) for v in variables]
     d1 = filter_normalized_direction(center, rng)
     d2 = filter_normalized_direction(center, rng)
     alphas = np.linspace(-span, span, int(resolution))

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from .. import backend
 from ..models import Model
 from ._figure import new_figure, save_figure
 
@@ -111,7 +112,7 @@ def plot_weight_histograms(model: Any, initial: Any = None, *, bins: int | None 
     for ax in axes.ravel()[len(pairs):]:
         ax.axis("off")
     for ax, (layer, start, source) in zip(axes.ravel(), pairs):
-        now = np.asarray(layer.kernel.data, dtype=np.float64).ravel()
+        now = np.asarray(backend.to_numpy(layer.kernel), dtype=np.float64).ravel()
         start = start.astype(np.float64).ravel()
         count = int(bins) if bins is not None else int(np.clip(round(np.sqrt(now.size)), 8, 50))
         edges = np.histogram_bin_edges(np.concatenate([now, start]), bins=count)
