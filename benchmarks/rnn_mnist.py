@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/rnn_mnist.py                 # both cells, 3 alternating epochs each
     .venv/bin/python benchmarks/rnn_mnist.py --cells lstm --repeats 5
     .venv/bin/python benchmarks/rnn_mnist.py --threads 1 --per-batch 200   # the recurrent layer alone, CPU time
+    .venv/bin/python benchmarks/rnn_mnist.py --threads 1 --per-batch 200 --no-jit   # NumPy step references
 
 Each image is a sequence of 28 steps of 28 features: RNN(128) -> Dense(10, softmax), Adam(0.001), sparse
 categorical cross-entropy, batch 128, one epoch = 60,000 images.  Inference is a forward pass over the
@@ -12,6 +13,8 @@ generic BLAS kernels, prefix ``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE``; t
 ``--per-batch N`` times only the recurrent layer on one batch (forward + backward of a sum, and a forward
 without a tape), N times alternating, in CPU time (``time.process_time``): steadier than wall time on a shared
 machine, but meaningful at one thread only (other threads' spinning counts too).
+``--no-jit`` runs glassnet with its compiled kernels switched off (glassnet.jit.set_enabled(False)): the LSTM and
+GRU step kernels (glassnet/engine/ops/recurrent_kernels.py) then run their NumPy references; an A/B of the two.
 Nothing here is a test: it prints figures.
 """
 
@@ -145,13 +148,21 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--per-batch", type=int, default=0, metavar="N",
                         help="time only the recurrent layer, N batches, in CPU time (use with --threads 1)")
+    parser.add_argument("--no-jit", action="store_true",
+                        help="switch glassnet's compiled kernels off (their NumPy references run instead)")
     args = parser.parse_args()
     threads = set_threads(args.threads)
     import torch
 
+    from glassnet import jit
+
+    if args.no_jit:
+        jit.set_enabled(False)
+
     print(f"glassnet vs PyTorch {torch.__version__} CPU, RNN(128) on MNIST rows (28 steps x 28 features, "
           f"60,000 images/epoch, batch {args.batch})")
     print(f"CPU: {cpu_model()}; threads: {threads} for both; NumPy {np.__version__} with {blas_info()}")
+    print(f"glassnet kernels: {'compiled (numba)' if jit.enabled() else 'NumPy references'}")
     x, y, xt = load()
     if args.per_batch:
         print(f"\n{'cell':>4} | {'ms CPU/batch':>12} | {'glassnet':>8} | {'torch':>8} | {'ratio g/t':>9}")

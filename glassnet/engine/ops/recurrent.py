@@ -9,20 +9,16 @@ Reading guide (Keras' weight layouts; x_t (batch, in), h_t (batch, u), sigma the
 * ``gru`` (``reset_after=True``, Keras 3's default):  x_t W + b_in = [x_z x_r x_h],  h_{t-1} U + b_rec = [r_z r_r r_h]
   z = sigma(x_z + r_z), r = sigma(x_r + r_r), hh = tanh(x_h + r * r_h),  h_t = z h_{t-1} + (1 - z) hh
 
-Each op computes the input projection of every step in ONE matmul, then loops over t for the small
-recurrent GEMM and the gate arithmetic, keeping what the backward needs (and only then: ``predict`` keeps
-nothing per step that the forward itself does not need).  LSTM and GRU hold their gates gate-major, (k, batch, u)
-per step, so every gate is a contiguous block: NumPy's elementwise calls run 2-3x faster on those than on
-column slices of a (batch, k u) row, and a batched matmul h_{t-1} @ U (k, u, u) costs the same as one GEMM.
-Every per-step buffer is allocated once per call and written with ``out=``.  The backward (BPTT) loops
-t = T-1 .. 0 carrying dC/dh (and dC/dc), writes dC/dz_t for every step into one (T, batch, k u) array, and
-then finds dW = X^T dZ, dU = H_prev^T dZ and dx = dZ W^T in one matmul each.  The factors of dz_t that
-do not depend on dh are computed inside the loop, one step at a time, while that step is in cache: computing
-them for all steps at once beforehand was measured slower (the (T, batch, 4u) arrays do not fit in cache).
-At this size (batch 128, 128 units) the loops are bound by memory traffic more than by arithmetic, so the LSTM
-also: projects x_t W + b step by step (the bias as a row of W against a column of ones in x), which lets
-inference run every step in the same few buffers, which stay in cache; keeps only what its backward reads;
-and writes each dz_t over the gates of step t once they are read (no fresh memory for dZ).
+Each op loops over t for the small matrix products (in BLAS) and the gate arithmetic, keeping what the
+backward needs (and only then: ``predict`` keeps nothing per step that the forward itself does not need).
+SimpleRNN projects every step's input in one matmul first.  The LSTM does one product a step,
+[x_t 1 h_{t-1}] [W; b; U] (the bias as a row of W against a column of ones); the GRU two, [x_t 1] [W; b]
+and h_{t-1} U (its candidate gates r * (h_{t-1} U_h + b_h) apart from x_t W_h).  The gate arithmetic of
+an LSTM or GRU step is one compiled kernel (:mod:`.recurrent_kernels`, with its NumPy reference): one pass
+over the step's (batch, k u) rows instead of a dozen NumPy calls.  Every per-step buffer is allocated once
+per call.  The backward (BPTT) loops t = T-1 .. 0 carrying dC/dh (and dC/dc), writes dC/dz_t for every
+step over the gates of step t once they are read (no fresh memory for dZ), and then finds dW = X^T dZ,
+dU = H_prev^T dZ (the LSTM: both in one product) and dx = dZ W^T in one matmul each.
 
 A mask (batch, T) of booleans skips steps as Keras does: a masked step carries the state through
 unchanged and outputs the previous output (zeros before the first kept step).  ``go_backwards`` reads
@@ -39,8 +35,9 @@ from typing import Any
 
 from ...backend import xp
 from ..tensor import Tensor, is_recording
+from . import recurrent_kernels as K
 from . import sequences as seq
-from .recurrent_lstm import _gate_major, _with_ones, lstm
+from .recurrent_lstm import _with_ones, lstm
 from .sequences import ACTIVATIONS
 
 __all__ = ["ACTIVATIONS", "gru", "lstm", "simple_rnn"]
@@ -102,12 +99,6 @@ def simple_rnn(x: Any, kernel: Tensor, recurrent_kernel: Tensor, bias: Tensor | 
     return seq.finish(parents, H, [], m, return_sequences, backward, state_gradients)
 
 
-def _own(d: Any, gates: Any) -> Any:
-    # a derivative written from the output may be the output itself (exponential's): copy it before it is
-    # scaled in place, as the gates are still read and then overwritten by dZ
-    return d.copy() if xp.may_share_memory(d, gates) else d
-
-
 # --- GRU ----------------------------------------------------------------------------------------
 def gru(x: Any, kernel: Tensor, recurrent_kernel: Tensor, bias: Tensor | None = None,
         initial_state: Any = None, mask: Any = None, go_backwards: bool = False, return_sequences: bool = False,
@@ -124,8 +115,8 @@ def gru(x: Any, kernel: Tensor, recurrent_kernel: Tensor, bias: Tensor | None = 
     dZ_x = [dz dr da_h],  dZ_h = [dz dr da_h * r];   dh_{t-1} = dh_t z + dZ_h U^T;
     dW = X^T dZ_x,  dU = H_prev^T dZ_h,  db = [1^T dZ_x, 1^T dZ_h],  dx = dZ_x W^T.
 
-    The loop keeps the gates gate-major, (3, batch, u) per step, so that each gate is contiguous; as the
-    LSTM, it projects x_t step by step (the biases as a row of W) and writes dZ_x over the gates.
+    Per step, one product x_t W + b (the biases as a row of W) and one h_{t-1} U give (batch, 3u) rows; the
+    elementwise rest is one kernel (:mod:`.recurrent_kernels`), which writes dZ_x over the gates.
     """
     x, kernel, recurrent_kernel, bias = seq.tensors(x, kernel, recurrent_kernel, bias)
     seq.check(x, owner)
@@ -135,62 +126,53 @@ def gru(x: Any, kernel: Tensor, recurrent_kernel: Tensor, bias: Tensor | None = 
     u = recurrent_kernel.shape[0]
     h0 = seq.initial(initial_state, batch, u, x.dtype, "h", owner)
     m = seq.mask_steps(mask, x.shape, go_backwards, owner)
+    keeps = None if m is None else xp.ascontiguousarray(m[..., 0])  # (T, batch): the kernels' row masks
     rm = seq.recurrent_mask(recurrent_mask, batch, recurrent_kernel.shape[0], owner)
     dtype = xp.result_type(x.data, kernel.data)
-    # sigma(a) = (tanh(a / 2) + 1) / 2: the 1/2 folded into the z and r columns of W, U and the biases
-    fast = recurrent_activation == "sigmoid"
-    scale = xp.ones(3 * u, dtype=kernel.data.dtype)
+    # The compiled step kernels cover the default activations; any other pair runs their NumPy references
+    # with the activations passed in (the same layout, the same loop).
+    fast = activation == "tanh" and recurrent_activation == "sigmoid"
     if fast:
-        scale[:2 * u] = 0.5
+        forward, backward_step = K.gru_forward.resolve(dtype), K.gru_backward.resolve(dtype)
+    else:
+        def forward(*a: Any) -> None:
+            K.gru_forward_general(*a, f_gate=f_gate, f_in=f_in)
+
+        def backward_step(*a: Any) -> None:
+            K.gru_backward_numpy(*a, d_gate=df_gate, d_in=df_in)
     b_h = None
     if bias is None:
-        xt, Wb = seq.time_major(x.data, go_backwards), kernel.data
+        xt, Wb = seq.time_major(x.data, go_backwards), kernel.data.astype(dtype, copy=False)
     else:  # [x_t 1] [W; b]: b = b[0] + the recurrent biases of z and r, which add as the input ones do
-        b = bias.data.astype(kernel.data.dtype, copy=False)
+        b = bias.data.astype(dtype, copy=False)
         b_x = b[0].copy()
         b_x[:2 * u] += b[1, :2 * u]
-        xt, Wb = _with_ones(x.data, go_backwards, dtype), xp.concatenate([kernel.data, b_x[None]])
-        b_h = (b[1, 2 * u:] * scale[2 * u:]).reshape(1, u)  # r_h = h_{t-1} U_h + b_h is gated by r: added in the loop
-    W3 = _gate_major(Wb * scale, 3)                     # (3, in (+ 1), u)
-    U3_plain = _gate_major(recurrent_kernel.data, 3)    # (3, u, u), also for the backward's U^T
-    U3 = U3_plain * scale.reshape(3, 1, u)
+        xt = _with_ones(x.data, go_backwards, dtype)
+        Wb = xp.concatenate([kernel.data.astype(dtype, copy=False), b_x[None]])
+        b_h = xp.ascontiguousarray(b[1, 2 * u:])  # r_h = h_{t-1} U_h + b_h is gated by r: added in the kernel
+    U = recurrent_kernel.data.astype(dtype, copy=False)
+    U_fwd = U
+    if fast:  # sigma(a) = (tanh(a / 2) + 1) / 2: the kernels take z's and r's a / 2 (see there)
+        Wb = Wb.copy() if Wb is kernel.data else Wb
+        Wb[:, :2 * u] *= 0.5
+        U_fwd = U.copy()
+        U_fwd[:, :2 * u] *= 0.5
     keep = is_recording(x, kernel, recurrent_kernel, bias, h0)
     nh = T + 1 if keep or return_sequences or m is not None else 2  # see lstm: [t % nh]
     H = xp.empty((nh, batch, u), dtype=dtype)
-    gates = xp.empty((T if keep else 1, 3, batch, u), dtype=dtype)  # [z r hh] of every step (training)
+    gates = xp.empty((T if keep else 1, batch, 3 * u), dtype=dtype)  # [z r hh] of every step (training)
     REC = xp.empty((T if keep else 1, batch, u), dtype=dtype)  # r_h, kept for dr
-    rec = xp.empty((3, batch, u), dtype=dtype)  # h_{t-1} U, reused every step
-    tmp = xp.empty((batch, u), dtype=dtype)
+    rec = xp.empty((batch, 3 * u), dtype=dtype)  # h_{t-1} U, reused every step
     hrm = None if rm is None else xp.empty((batch, u), dtype=dtype)
 
     def steps() -> None:
         """The loop over t (run again by a second backward: the first writes dZ_x over the gates)."""
         H[0] = 0 if h0 is None else h0.data
         for t in range(T):
-            h_prev = H[t % nh]
-            p = xp.matmul(xt[t], W3, out=gates[t if keep else 0])  # x_t W + b: (3, batch, u)
-            xp.matmul(h_prev if rm is None else xp.multiply(h_prev, rm, out=hrm), U3, out=rec)
-            zr = p[:2]
-            zr += rec[:2]                            # [z r] = sigma(x_[z r] + r_[z r])
-            if fast:
-                xp.tanh(zr, out=zr)
-                zr *= 0.5
-                zr += 0.5
-            else:
-                f_gate(zr)
-            z, r, hh = p
-            rh = REC[t if keep else 0]
-            if b_h is None:
-                rh[...] = rec[2]
-            else:
-                xp.add(rec[2], b_h, out=rh)
-            hh += xp.multiply(r, rh, out=tmp)        # hh = tanh(x_h + r * r_h)
-            f_in(hh)
-            h = xp.subtract(h_prev, hh, out=H[(t + 1) % nh])  # h_t = hh + z (h_{t-1} - hh), in place
-            h *= z
-            h += hh
-            if m is not None:
-                xp.copyto(h, h_prev, where=~m[t])
+            h_prev, s = H[t % nh], (t if keep else 0)
+            p = xp.matmul(xt[t], Wb, out=gates[s])    # x_t W + b: (batch, 3u)
+            xp.matmul(h_prev if rm is None else xp.multiply(h_prev, rm, out=hrm), U_fwd, out=rec)
+            forward(p, rec, b_h, h_prev, None if keeps is None else keeps[t], REC[s], H[(t + 1) % nh])
 
     steps()
     parents = seq.parents(x, kernel, recurrent_kernel, bias, h0)
@@ -201,36 +183,16 @@ def gru(x: Any, kernel: Tensor, recurrent_kernel: Tensor, bias: Tensor | None = 
         if used:   # an earlier backward (a persistent tape) wrote dZ_x over the gates: compute them again
             steps()
         used.append(True)
-        UT = xp.ascontiguousarray(U3_plain.transpose(0, 2, 1)).reshape(3 * u, u)  # [U_z U_r U_h]^T
-        dZx = gates.reshape(T, batch, 3, u)  # rows [dz dr da_h]: one GEMM each for dW, dU; over the gates
-        dZh = xp.empty_like(dZx)
-        dhz = xp.empty((batch, u), dtype=dtype)
+        UT = xp.ascontiguousarray(U.T)       # (3u, u)
+        dZx = gates                          # rows [dz dr da_h], written over the gates
+        dZh = xp.empty_like(dZx)             # rows [dz dr da_h r]
+        tmp = xp.empty((batch, u), dtype=dtype)
         for t in range(T - 1, -1, -1):
-            z, r, hh = gates[t]
-            dzx, dzh = dZx[t], dZh[t]
             if dH is not None:
                 dh += dH[t]
-            sg = _own(df_gate(gates[t, :2]), gates)     # sigma'(z), sigma'(r), contiguous
-            dah = _own(df_in(hh), gates)
-            dah *= dh
-            dah -= xp.multiply(dah, z, out=tmp)         # da_h = dh (1 - z) tanh'(hh)
-            sg[0] *= xp.subtract(H[t], hh, out=tmp)
-            sg[1] *= REC[t]
-            xp.multiply(dah, r, out=dzh[:, 2])          # da_h r, for dZ_h
-            xp.multiply(dh, z, out=dhz)                 # dh z, for dh_{t-1}
-            # the gates of step t are all read: dZ_x may now overwrite them
-            xp.multiply(sg[0], dh, out=dzx[:, 0])       # dz = dh (h_{t-1} - hh) sigma'(z)
-            xp.multiply(sg[1], dah, out=dzx[:, 1])      # dr = da_h r_h sigma'(r)
-            dzx[:, 2] = dah
-            if m is not None:
-                dzx *= m[t][:, :, None]
-                dzh[:, 2] *= m[t]
-            dzh[:, :2] = dzx[:, :2]                     # dZ_h = [dz dr da_h r]
-            seq.times(xp.matmul(dzh.reshape(batch, 3 * u), UT, out=tmp), rm)
-            if m is None:                               # dh_{t-1} = dh z + dZ_h U^T
-                xp.add(dhz, tmp, out=dh)
-            else:  # a skipped step hands dh to step t-1 unchanged
-                dh = xp.where(m[t], dhz + tmp, dh)
+            # dZ_x, dZ_h of step t; dh <- dh z (a skipped step: dZ = 0, dh unchanged)
+            backward_step(gates[t], REC[t], H[t], dh, None if keeps is None else keeps[t], dZh[t])
+            dh += seq.times(xp.matmul(dZh[t], UT, out=tmp), rm)    # dh_{t-1} = dh z + dZ_h U^T
         dx, dw, du = seq.weight_grads(xt, H, dZx, dZh, x, kernel, recurrent_kernel, go_backwards,
                                       kernel.data, rm)
         named = {id(x): dx, id(kernel): None if dw is None else dw[:n_in], id(recurrent_kernel): du}
