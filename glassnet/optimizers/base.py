@@ -1,11 +1,15 @@
 """The optimizer base class: one fused update over all parameters at once.
 
-On its first step an optimizer packs the variables it trains into one
-contiguous buffer per dtype and re-points each variable at its slice of that
-buffer (a view).  Gradients are copied into a twin buffer, and every update
-rule (SGD, Adam, ...) then runs as a dozen NumPy calls over the whole buffer
-instead of a dozen per weight: this is what makes a step cheap.  Slot
-variables (momentum, Adam's m and v) are flat buffers of the same layout.
+On its first step an optimizer packs the variables it trains into one contiguous buffer per dtype and
+re-points each variable at its slice of that buffer (a view, see ``packing.py``); slot variables
+(momentum, Adam's m and v) are flat buffers of the same layout.  Each step then runs the update rule
+over whole buffers, not weight by weight.
+
+The common rules (SGD, Adam, AdamW, RMSprop) have a one-pass kernel (``kernels.py``).  When it runs
+compiled, :meth:`Optimizer.apply` calls it once per variable on the gradient array the tape produced,
+so nothing is copied and weight decay is folded into the same pass.  Otherwise (no numba,
+``GLASSNET_JIT=0``, clipping, or a rule without a kernel) the gradients are copied into a twin
+buffer, clipped, and the rule's NumPy reference runs over whole buffers, a dozen calls in all.
 """
 
 from __future__ import annotations
@@ -15,44 +19,19 @@ import warnings
 from collections.abc import Iterable
 from typing import Any
 
-from .. import backend
+from .. import backend, jit
 from ..backend import xp
 from ..checks import check_number
-from ..engine.tensor import Variable
+from ..engine.tensor import Tensor, Variable
 from ..explanation import Equation, Explanation
-from . import schedules
+from . import kernels, schedules
+from .packing import _Group
+from .state import OptimizerState
+
+_FUSED: dict[type, bool] = {}  # per class: does update() run the fused kernel
 
 
-class _Group:
-    """Variables of one dtype packed into one buffer, with their gradient and slot buffers."""
-
-    def __init__(self, variables: list[Variable]) -> None:
-        self.variables = variables
-        dtype = variables[0].dtype
-        sizes = [v.data.size for v in variables]
-        self.offsets = [0]
-        for n in sizes:
-            self.offsets.append(self.offsets[-1] + n)
-        self.params = xp.empty(self.offsets[-1], dtype=dtype)
-        self.grads = xp.zeros_like(self.params)
-        self.tmp = xp.empty_like(self.params)
-        for i, var in enumerate(variables):
-            view = self.params[self.offsets[i]:self.offsets[i + 1]].reshape(var.shape)
-            view[...] = var.data
-            var.data = view  # the variable now lives inside the flat buffer
-        self.grad_views = [self.grads[self.offsets[i]:self.offsets[i + 1]].reshape(v.shape)
-                           for i, v in enumerate(variables)]
-        self.slots: dict[str, Any] = {}
-
-    def slot_views(self, name: str) -> list[Any]:
-        flat = self.slots[name]
-        return [flat[self.offsets[i]:self.offsets[i + 1]].reshape(v.shape) for i, v in enumerate(self.variables)]
-
-    def still_packed(self) -> bool:
-        return all(v.data.base is self.params for v in self.variables)
-
-
-class Optimizer:
+class Optimizer(OptimizerState):
     """Base class of optimizers (Keras' arguments and semantics).
 
     Parameters
@@ -165,30 +144,91 @@ class Optimizer:
         if tuple(id(v) for v in variables) != self._var_ids or not all(g.still_packed() for g in self._groups):
             self._repack(variables)
         index = {id(v): i for i, v in enumerate(variables)}
+        lr = self.learning_rate
+        fused = self._fused_rule()
+        clipping = self.clipnorm is not None or self.global_clipnorm is not None or self.clipvalue is not None
+        # One compiled pass per variable, reading the tape's gradient where it lies: no copy into the
+        # gradient buffer and no separate weight-decay pass.  Clipping needs all gradients first.
+        direct = fused and not clipping and jit.enabled()
         missing = []
         for group in self._groups:
+            arrays = []
             for var, view in zip(group.variables, group.grad_views):
                 g = grads[index[id(var)]]
                 if g is None:
                     view[...] = 0
                     missing.append(var.path)
+                    arrays.append(view)
+                    continue
+                g = g.data if isinstance(g, Tensor) else g
+                if direct and isinstance(g, xp.ndarray) and g.shape == view.shape and g.dtype == view.dtype:
+                    arrays.append(g)
                 else:
-                    view[...] = getattr(g, "data", g)
+                    view[...] = g
+                    arrays.append(view)
+            group.grad_arrays = arrays
         if missing and not self._warned_missing:
             warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the loss; "
                           "they are left unchanged by the gradient step", stacklevel=3)
             self._warned_missing = True
-        lr = self.learning_rate
-        self._clip()
+        if not direct:
+            self._clip()
+            for group in self._groups:
+                group.grad_arrays = group.grad_views
+        step = self.iterations + 1
         for group in self._groups:
             dtype = group.params.dtype.type
-            if self.weight_decay:
-                group.params -= dtype(lr * self.weight_decay) * group.params
-            self.update(group, dtype(lr), self.iterations + 1)
+            decay = dtype(lr * self.weight_decay) if self.weight_decay else dtype(0)
+            if direct:
+                self._run_kernel(group, lr, step, decay, per_variable=True)
+            elif fused:
+                self._run_kernel(group, lr, step, decay, per_variable=False)
+            else:
+                if decay:
+                    group.params -= decay * group.params
+                self.update(group, dtype(lr), step)
             for var in group.variables:  # constraints project the updated weights, as in Keras
                 if var.constraint is not None:
                     var.data[...] = var.constraint(var.data)
         self.iterations += 1
+
+    # -- fused kernels (optimizers/kernels.py) -------------------------------------------------------
+    def _kernel_call(self, lr: float, step: int, dtype: Any) -> tuple[Any, tuple[str | None, ...], tuple[Any, ...]]:
+        """The fused kernel of this rule, the slots it takes (None: an unused placeholder) and the scalars
+        after ``decay`` ... in the kernel's order.  Rules without a kernel do not define it."""
+        raise NotImplementedError
+
+    def _fused_rule(self) -> bool:
+        """Whether :meth:`update` is the one-pass kernel of :meth:`_kernel_call` (not overridden below it)."""
+        cls = type(self)
+        known = _FUSED.get(cls)
+        if known is None:
+            def owner(name: str) -> type:
+                return next(k for k in cls.__mro__ if name in vars(k))
+            known = _FUSED[cls] = owner("_kernel_call") is owner("update") and owner("update") is not Optimizer
+        return known
+
+    def _run_kernel(self, group: _Group, lr: float, step: int, decay: Any, per_variable: bool) -> None:
+        """Run the rule's kernel over the whole group, or variable by variable on the tape's gradients."""
+        dtype = group.params.dtype.type
+        kernel, slot_names, scalars = self._kernel_call(lr, step, dtype)
+        if not per_variable:
+            slots = [group.tmp if n is None else group.slots[n] for n in slot_names]
+            kernel(group.params, group.grads, *slots, group.tmp, decay, *scalars)
+            return
+        # The caller checked jit.enabled() once for the step; the compiled function is called directly
+        # on slices made once per group (a Python-level call per variable costs microseconds that count
+        # on small networks).
+        fn = kernel.compiled()
+        segments = group.segments.get(slot_names)
+        if segments is None:
+            segments = group.segments[slot_names] = [
+                (group.params[lo:hi], *(group.tmp[lo:hi] if n is None else group.slots[n][lo:hi] for n in slot_names),
+                 group.tmp[lo:hi]) for lo, hi in zip(group.offsets[:-1], group.offsets[1:])]
+        # A large variable is cut over the threads the BLAS uses (read only when there is one to cut).
+        threads = kernels.blas_threads() if group.params.size >= kernels.SPLIT_MIN else 1
+        for (p, *rest), g in zip(segments, group.grad_arrays):
+            kernels.run_split(fn, (p, g.reshape(-1), *rest), (decay, *scalars), threads)
 
     def _repack(self, variables: list[Variable]) -> None:
         if self._groups and self.iterations:
@@ -225,13 +265,14 @@ class Optimizer:
     def last_gradients(self) -> list[tuple[Variable, Any]]:
         """The gradients of the last step, one ``(variable, array)`` pair per trained variable.
 
-        The arrays are read-only views of the optimizer's gradient buffer after clipping, i.e.
-        exactly what the update rule used; the next step overwrites them.  Empty before the first
-        step.  Reading them costs nothing, which is why callbacks watch training through them.
+        The arrays are read-only views of exactly what the update rule used: the optimizer's gradient
+        buffer after clipping, or, when the compiled kernels read the gradients where back-propagation
+        left them, those arrays.  The next step replaces them.  Empty before the first step.  Reading
+        them costs nothing, which is why callbacks watch training through them.
         """
         pairs = []
         for group in self._groups:
-            for var, view in zip(group.variables, group.grad_views):
+            for var, view in zip(group.variables, group.grad_arrays):
                 ro = view.view()
                 ro.flags.writeable = False
                 pairs.append((var, ro))
@@ -239,7 +280,12 @@ class Optimizer:
 
     def last_gradient_norm(self) -> float:
         """The global L2 norm ``sqrt(sum_W ||dC/dW||^2)`` of the last step's gradients (0.0 before any step)."""
-        return math.sqrt(sum(float(g.grads.astype(xp.float64) @ g.grads.astype(xp.float64)) for g in self._groups))
+        total = 0.0
+        for group in self._groups:
+            for g in group.grad_arrays:
+                flat = g.reshape(-1).astype(xp.float64)
+                total += float(flat @ flat)
+        return math.sqrt(total)
 
     def update(self, group: _Group, lr: Any, step: int) -> None:
         """The update rule on flat buffers: ``group.params``, ``group.grads``, ``group.slots``."""
@@ -297,66 +343,7 @@ class Optimizer:
             loss = loss_fn()
         self.apply(tape.gradient(loss, var_list), var_list)
 
-    # -- state and configuration --------------------------------------------------------------
-    def _keras_state_layout(self) -> list[tuple[str, ...]]:
-        """How Keras 3 orders this optimizer's slots in a saved file (after ``iterations`` and the rate).
-
-        One tuple per group of slots Keras creates together: the slots of a group are interleaved
-        variable by variable (Adam: m_0, v_0, m_1, v_1...), groups follow one another.  By default
-        each slot is its own group, in ``_slot_names`` order.
-        """
-        return [(name,) for name in self._slot_names]
-
-    def _keras_extra_state(self) -> list[tuple[str, Any]]:
-        """Scalars Keras 3 stores after the slots (Nadam's momentum-schedule product); none here."""
-        return []
-
-    def get_slot_arrays(self) -> dict[str, list[Any]]:
-        """Per-variable copies of each slot, in the order the variables were given."""
-        return {name: [view.copy() for g in self._groups for view in g.slot_views(name)]
-                for name in self._slot_names}
-
-    def get_state(self, variables: list[Variable]) -> dict[str, Any]:
-        """The training state, with slots listed in the order of ``variables`` (what saving stores).
-
-        Returns ``{"iterations": int, "slots": {slot_name: [array per variable]}}``; slots are
-        empty before the first step.
-        """
-        where = {id(v): (g, i) for g in self._groups for i, v in enumerate(g.variables)}
-        slots: dict[str, list[Any]] = {}
-        if self._groups and all(id(v) in where for v in variables):
-            for name in self._slot_names:
-                slots[name] = [where[id(v)][0].slot_views(name)[where[id(v)][1]].copy() for v in variables]
-        return {"iterations": int(self.iterations), "slots": slots}
-
-    def set_state(self, variables: list[Variable], state: dict[str, Any]) -> None:
-        """Restore :meth:`get_state` output for ``variables``, so the next step continues the run.
-
-        The variables are packed now (as the first ``apply`` would), then the slots are copied in.
-        Every shape is checked before anything changes.
-        """
-        slots = state.get("slots") or {}
-        unknown = sorted(set(slots) - set(self._slot_names))
-        if unknown:
-            raise ValueError(f"{type(self).__name__} has no slot(s) {unknown}; its slots are {list(self._slot_names)}")
-        for name, arrays in slots.items():
-            if len(arrays) != len(variables):
-                raise ValueError(f"{type(self).__name__}: slot '{name}' holds {len(arrays)} arrays for "
-                                 f"{len(variables)} trainable variables")
-            for var, arr in zip(variables, arrays):
-                if tuple(arr.shape) != tuple(var.shape):
-                    raise ValueError(f"{type(self).__name__}: slot '{name}' of '{var.path}' has shape "
-                                     f"{tuple(arr.shape)}, the variable has shape {tuple(var.shape)}")
-        self.iterations = int(state.get("iterations", 0))
-        if not slots:
-            return
-        self.build(list(variables))
-        index = {id(v): i for i, v in enumerate(variables)}
-        for name, arrays in slots.items():
-            for group in self._groups:
-                for var, view in zip(group.variables, group.slot_views(name)):
-                    view[...] = arrays[index[id(var)]]
-
+    # -- configuration ---------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
         lr = self._learning_rate
         return {

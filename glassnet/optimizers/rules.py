@@ -11,6 +11,7 @@ from typing import Any
 from ..backend import xp
 from ..checks import check_number
 from ..explanation import Equation
+from . import kernels
 from .base import Optimizer, _Group
 
 
@@ -41,21 +42,11 @@ class SGD(Optimizer):
             self._slot_names = ()
 
     def update(self, group: _Group, lr: Any, step: int) -> None:
-        p, g, tmp = group.params, group.grads, group.tmp
-        xp.multiply(g, lr, out=tmp)  # tmp = lr g
-        if not self.momentum:
-            p -= tmp
-            return
-        mu = p.dtype.type(self.momentum)
-        m = group.slots["momentum"]
-        m *= mu
-        m -= tmp
-        if self.nesterov:
-            p -= tmp
-            xp.multiply(m, mu, out=tmp)
-            p += tmp
-        else:
-            p += m
+        self._run_kernel(group, float(lr), step, group.params.dtype.type(0), per_variable=False)
+
+    def _kernel_call(self, lr: float, step: int, dtype: Any) -> tuple[Any, tuple[str | None, ...], tuple[Any, ...]]:
+        slot = "momentum" if self.momentum else None
+        return kernels.sgd, (slot,), (dtype(lr), dtype(self.momentum), bool(self.momentum), self.nesterov)
 
     def _update_equations(self, lr: str) -> list[Equation]:
         if not self.momentum:
@@ -91,34 +82,14 @@ class Adam(Optimizer):
         if amsgrad:
             self._slot_names = ("momentum", "velocity", "velocity_hat")
 
-    def _update_moments(self, group: _Group) -> tuple[Any, Any]:
-        """m += (1 - b1)(g - m);  v += (1 - b2)(g^2 - v), in place; return (m, v)."""
-        g, tmp = group.grads, group.tmp
-        f = g.dtype.type
-        m, v = group.slots["momentum"], group.slots["velocity"]
-        xp.subtract(g, m, out=tmp)
-        tmp *= f(1 - self.beta_1)
-        m += tmp
-        xp.multiply(g, g, out=tmp)
-        tmp -= v
-        tmp *= f(1 - self.beta_2)
-        v += tmp
-        return m, v
-
     def update(self, group: _Group, lr: Any, step: int) -> None:
-        p, tmp = group.params, group.tmp
-        f = p.dtype.type
-        m, v = self._update_moments(group)
-        if self.amsgrad:
-            vhat = group.slots["velocity_hat"]
-            xp.maximum(vhat, v, out=vhat)
-            v = vhat
+        self._run_kernel(group, float(lr), step, group.params.dtype.type(0), per_variable=False)
+
+    def _kernel_call(self, lr: float, step: int, dtype: Any) -> tuple[Any, tuple[str | None, ...], tuple[Any, ...]]:
         alpha = float(lr) * math.sqrt(1 - self.beta_2**step) / (1 - self.beta_1**step)
-        xp.sqrt(v, out=tmp)
-        tmp += f(self.epsilon)
-        xp.divide(m, tmp, out=tmp)
-        tmp *= f(alpha)
-        p -= tmp
+        vmax = "velocity_hat" if self.amsgrad else None
+        return kernels.adam, ("momentum", "velocity", vmax), (
+            dtype(1 - self.beta_1), dtype(1 - self.beta_2), dtype(alpha), dtype(self.epsilon), bool(self.amsgrad))
 
     def _update_equations(self, lr: str) -> list[Equation]:
         b1, b2, eps = f"{self.beta_1:g}", f"{self.beta_2:g}", f"{self.epsilon:g}"
@@ -171,33 +142,12 @@ class RMSprop(Optimizer):
             (("average_gradient",) if centered else ())
 
     def update(self, group: _Group, lr: Any, step: int) -> None:
-        p, g, tmp = group.params, group.grads, group.tmp
-        f = p.dtype.type
-        rho = f(self.rho)
-        v = group.slots["velocity"]
-        v *= rho
-        xp.multiply(g, g, out=tmp)
-        tmp *= f(1 - self.rho)
-        v += tmp
-        if self.centered:
-            avg = group.slots["average_gradient"]
-            avg *= rho
-            avg += f(1 - self.rho) * g
-            xp.multiply(avg, avg, out=tmp)
-            xp.subtract(v, tmp, out=tmp)
-            tmp += f(self.epsilon)
-        else:
-            xp.add(v, f(self.epsilon), out=tmp)
-        xp.sqrt(tmp, out=tmp)
-        xp.divide(g, tmp, out=tmp)
-        tmp *= lr
-        if self.momentum:
-            mom = group.slots["momentum"]
-            mom *= f(self.momentum)
-            mom += tmp
-            p -= mom
-        else:
-            p -= tmp
+        self._run_kernel(group, float(lr), step, group.params.dtype.type(0), per_variable=False)
+
+    def _kernel_call(self, lr: float, step: int, dtype: Any) -> tuple[Any, tuple[str | None, ...], tuple[Any, ...]]:
+        slots = ("velocity", "momentum" if self.momentum else None, "average_gradient" if self.centered else None)
+        return kernels.rmsprop, slots, (dtype(self.rho), dtype(1 - self.rho), dtype(self.epsilon), dtype(lr),
+                                        dtype(self.momentum), bool(self.centered), bool(self.momentum))
 
     def _update_equations(self, lr: str) -> list[Equation]:
         rho, eps = f"{self.rho:g}", f"{self.epsilon:g}"
@@ -240,15 +190,10 @@ class Adagrad(Optimizer):
         return xp.full_like(params, self.initial_accumulator_value)
 
     def update(self, group: _Group, lr: Any, step: int) -> None:
-        p, g, tmp = group.params, group.grads, group.tmp
-        acc = group.slots["accumulator"]
-        xp.multiply(g, g, out=tmp)
-        acc += tmp
-        xp.add(acc, p.dtype.type(self.epsilon), out=tmp)
-        xp.sqrt(tmp, out=tmp)
-        xp.divide(g, tmp, out=tmp)
-        tmp *= lr
-        p -= tmp
+        self._run_kernel(group, float(lr), step, group.params.dtype.type(0), per_variable=False)
+
+    def _kernel_call(self, lr: float, step: int, dtype: Any) -> tuple[Any, tuple[str | None, ...], tuple[Any, ...]]:
+        return kernels.adagrad, ("accumulator",), (dtype(lr), dtype(self.epsilon))
 
     def _update_equations(self, lr: str) -> list[Equation]:
         eps = f"{self.epsilon:g}"
@@ -318,12 +263,11 @@ class Adamax(Optimizer):
         self.epsilon = _non_negative(epsilon, "epsilon", who)
 
     def update(self, group: _Group, lr: Any, step: int) -> None:
-        p, g = group.params, group.grads
-        f = p.dtype.type
-        m, u = group.slots["momentum"], group.slots["norm"]
-        m += f(1 - self.beta_1) * (g - m)
-        xp.maximum(f(self.beta_2) * u, xp.abs(g), out=u)
-        p -= f(float(lr) / (1 - self.beta_1**step)) * m / (u + f(self.epsilon))
+        self._run_kernel(group, float(lr), step, group.params.dtype.type(0), per_variable=False)
+
+    def _kernel_call(self, lr: float, step: int, dtype: Any) -> tuple[Any, tuple[str | None, ...], tuple[Any, ...]]:
+        return kernels.adamax, ("momentum", "norm"), (dtype(1 - self.beta_1), dtype(self.beta_2),
+                                                     dtype(float(lr) / (1 - self.beta_1**step)), dtype(self.epsilon))
 
     def _update_equations(self, lr: str) -> list[Equation]:
         b1, b2, eps = f"{self.beta_1:g}", f"{self.beta_2:g}", f"{self.epsilon:g}"
@@ -371,21 +315,15 @@ class Nadam(Adam):
         return value
 
     def update(self, group: _Group, lr: Any, step: int) -> None:
-        p, g, tmp = group.params, group.grads, group.tmp
-        f = p.dtype.type
+        self._run_kernel(group, float(lr), step, group.params.dtype.type(0), per_variable=False)
+
+    def _kernel_call(self, lr: float, step: int, dtype: Any) -> tuple[Any, tuple[str | None, ...], tuple[Any, ...]]:
         u_t, u_next = self._u(step), self._u(step + 1)
         prod_t = self._u_product(step)
         prod_next = prod_t * u_next
-        m, v = self._update_moments(group)
-        # denominator sqrt(v_hat) + eps, in tmp
-        xp.multiply(v, f(1.0 / (1 - self.beta_2**step)), out=tmp)
-        xp.sqrt(tmp, out=tmp)
-        tmp += f(self.epsilon)
-        m_hat = m * f(u_next / (1 - prod_next))
-        m_hat += g * f((1 - u_t) / (1 - prod_t))
-        m_hat /= tmp
-        m_hat *= lr
-        p -= m_hat
+        return kernels.nadam, ("momentum", "velocity"), (
+            dtype(1 - self.beta_1), dtype(1 - self.beta_2), dtype(u_next / (1 - prod_next)),
+            dtype((1 - u_t) / (1 - prod_t)), dtype(1.0 / (1 - self.beta_2**step)), dtype(self.epsilon), dtype(lr))
 
     def _update_equations(self, lr: str) -> list[Equation]:
         b1, b2, eps = f"{self.beta_1:g}", f"{self.beta_2:g}", f"{self.epsilon:g}"

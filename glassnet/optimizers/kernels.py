@@ -1,0 +1,354 @@
+"""One-pass update kernels for the common optimizers: a NumPy reference and a loop, side by side.
+
+Written in NumPy, Adam's update is a dozen whole-array operations, each a pass over every weight and
+its moments; on a network of a million weights those passes, not the matrix products, set the time of
+a training step.  Each kernel here is a :class:`glassnet.jit.Kernel`: the *reference* is the NumPy
+definition (what runs without numba or with ``GLASSNET_JIT=0``), the *loop* computes the same thing
+element by element and numba compiles it into one pass that reads each array once and writes it once.
+The tests run both on the same data and compare them.
+
+Every kernel has the same shape of arguments: ``p`` the parameters, ``g`` the gradient, the slot
+arrays, ``tmp`` scratch space the reference needs (the loop ignores it), ``decay``, then the rule's
+scalars, already cast to the parameters' dtype so float32 arithmetic stays float32.  All arrays are flat and of equal size; a
+rule without some slot (Adam without AMSGrad) passes another slot in its place and a flag saying so.
+``decay`` is ``lr * weight_decay`` (0 for none): the decoupled weight decay ``p -= decay p`` that
+Keras applies before the update, folded into the same pass.
+
+The loops are written so that each floating-point operation is the reference's, in the same order;
+the results agree to rounding (numba may use other instructions for sqrt and division).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from .. import jit
+from ..backend import xp
+
+
+class FusedKernel(jit.Kernel):
+    """A :class:`~glassnet.jit.Kernel` compiled with numba's NumPy error model.
+
+    numba's default (Python) error model tests every float division for a zero divisor so it can
+    raise ``ZeroDivisionError``; that branch stops the loop from being vectorised and makes Adam's
+    loop about 3.5x slower.  Division by zero here gives inf/nan, as in the NumPy reference.
+    """
+
+    def compiled(self) -> Callable[..., Any] | None:
+        if self._compiled is None:
+            if not jit.available():
+                return None
+            import numba
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # numba's cache notices are not the user's business
+                # Two threads compiling at once both get a working function; one of them is kept.
+                self._compiled = numba.njit(cache=True, nogil=True, error_model="numpy")(self.loop)
+        return self._compiled
+
+
+def _decay_reference(p: Any, decay: Any) -> None:
+    if decay != 0:
+        p -= decay * p  # decoupled weight decay, before the update (Keras' order)
+
+
+# --- SGD ---------------------------------------------------------------------------------------------
+# plain:     p <- p - lr g
+# momentum:  m <- mu m - lr g;   p <- p + m
+# Nesterov:  m <- mu m - lr g;   p <- p - lr g + mu m
+
+
+def sgd_reference(p: Any, g: Any, m: Any, tmp: Any, decay: Any, lr: Any, mu: Any,
+                  momentum: bool, nesterov: bool) -> None:
+    _decay_reference(p, decay)
+    xp.multiply(g, lr, out=tmp)  # tmp = lr g
+    if not momentum:
+        p -= tmp
+        return
+    m *= mu
+    m -= tmp
+    if nesterov:
+        p -= tmp
+        xp.multiply(m, mu, out=tmp)
+        p += tmp
+    else:
+        p += m
+
+
+def sgd_loop(p: Any, g: Any, m: Any, tmp: Any, decay: Any, lr: Any, mu: Any,
+             momentum: bool, nesterov: bool) -> None:
+    for i in range(p.size):
+        pi = p[i]
+        if decay != 0:
+            pi -= decay * pi
+        step = g[i] * lr
+        if momentum:
+            mi = m[i] * mu - step
+            m[i] = mi
+            if nesterov:
+                pi = (pi - step) + mi * mu
+            else:
+                pi += mi
+        else:
+            pi -= step
+        p[i] = pi
+
+
+sgd = FusedKernel(sgd_reference, sgd_loop, name="sgd")
+
+
+# --- Adam, AdamW (Keras' form) ------------------------------------------------------------------------
+# m <- m + (1 - b1)(g - m);   v <- v + (1 - b2)(g^2 - v);   (AMSGrad: v_max <- max(v_max, v), used for v)
+# p <- p - alpha m / (sqrt(v) + eps),   alpha = lr sqrt(1 - b2^t) / (1 - b1^t)
+
+
+def adam_reference(p: Any, g: Any, m: Any, v: Any, vmax: Any, tmp: Any, decay: Any, c1: Any, c2: Any,
+                   alpha: Any, eps: Any, amsgrad: bool) -> None:
+    _decay_reference(p, decay)
+    xp.subtract(g, m, out=tmp)
+    tmp *= c1
+    m += tmp
+    xp.multiply(g, g, out=tmp)
+    tmp -= v
+    tmp *= c2
+    v += tmp
+    if amsgrad:
+        xp.maximum(vmax, v, out=vmax)
+        v = vmax
+    xp.sqrt(v, out=tmp)
+    tmp += eps
+    xp.divide(m, tmp, out=tmp)
+    tmp *= alpha
+    p -= tmp
+
+
+def adam_loop(p: Any, g: Any, m: Any, v: Any, vmax: Any, tmp: Any, decay: Any, c1: Any, c2: Any,
+              alpha: Any, eps: Any, amsgrad: bool) -> None:
+    for i in range(p.size):
+        pi = p[i]
+        if decay != 0:
+            pi -= decay * pi
+        gi = g[i]
+        mi = m[i] + (gi - m[i]) * c1
+        vi = v[i] + (gi * gi - v[i]) * c2
+        m[i] = mi
+        v[i] = vi
+        if amsgrad:
+            vi = max(vmax[i], vi)
+            vmax[i] = vi
+        p[i] = pi - (mi / (math.sqrt(vi) + eps)) * alpha
+
+
+adam = FusedKernel(adam_reference, adam_loop, name="adam")
+
+
+# --- RMSprop -----------------------------------------------------------------------------------------
+# v <- rho v + (1 - rho) g^2;   (centered: a <- rho a + (1 - rho) g, and v - a^2 in place of v)
+# s = lr g / sqrt(v + eps);     momentum: s_m <- mu s_m + s, p <- p - s_m;   else p <- p - s
+
+
+def rmsprop_reference(p: Any, g: Any, v: Any, mom: Any, avg: Any, tmp: Any, decay: Any, rho: Any, c: Any, eps: Any,
+                      lr: Any, mu: Any, centered: bool, momentum: bool) -> None:
+    _decay_reference(p, decay)
+    v *= rho
+    xp.multiply(g, g, out=tmp)
+    tmp *= c
+    v += tmp
+    if centered:
+        avg *= rho
+        xp.multiply(g, c, out=tmp)
+        avg += tmp
+        xp.multiply(avg, avg, out=tmp)
+        xp.subtract(v, tmp, out=tmp)
+        tmp += eps
+    else:
+        xp.add(v, eps, out=tmp)
+    xp.sqrt(tmp, out=tmp)
+    xp.divide(g, tmp, out=tmp)
+    tmp *= lr
+    if momentum:
+        mom *= mu
+        mom += tmp
+        p -= mom
+    else:
+        p -= tmp
+
+
+def rmsprop_loop(p: Any, g: Any, v: Any, mom: Any, avg: Any, tmp: Any, decay: Any, rho: Any, c: Any, eps: Any,
+                 lr: Any, mu: Any, centered: bool, momentum: bool) -> None:
+    for i in range(p.size):
+        pi = p[i]
+        if decay != 0:
+            pi -= decay * pi
+        gi = g[i]
+        vi = v[i] * rho + (gi * gi) * c
+        v[i] = vi
+        if centered:
+            ai = avg[i] * rho + gi * c
+            avg[i] = ai
+            denom = (vi - ai * ai) + eps
+        else:
+            denom = vi + eps
+        step = (gi / math.sqrt(denom)) * lr
+        if momentum:
+            step = mom[i] * mu + step
+            mom[i] = step
+        p[i] = pi - step
+
+
+rmsprop = FusedKernel(rmsprop_reference, rmsprop_loop, name="rmsprop")
+
+# --- Nadam (Keras 3's form; the momentum-schedule factors a, b come from optimizers.rules.Nadam) ---------
+# m, v as in Adam;   p <- p - lr (a m + b g) / (sqrt(v / (1 - b2^t)) + eps)
+
+
+def nadam_reference(p: Any, g: Any, m: Any, v: Any, tmp: Any, decay: Any, c1: Any, c2: Any, a: Any, b: Any,
+                    vscale: Any, eps: Any, lr: Any) -> None:
+    _decay_reference(p, decay)
+    xp.subtract(g, m, out=tmp)
+    tmp *= c1
+    m += tmp
+    xp.multiply(g, g, out=tmp)
+    tmp -= v
+    tmp *= c2
+    v += tmp
+    xp.multiply(v, vscale, out=tmp)
+    xp.sqrt(tmp, out=tmp)
+    tmp += eps  # tmp: the denominator
+    m_hat = m * a
+    m_hat += g * b
+    m_hat /= tmp
+    m_hat *= lr
+    p -= m_hat
+
+
+def nadam_loop(p: Any, g: Any, m: Any, v: Any, tmp: Any, decay: Any, c1: Any, c2: Any, a: Any, b: Any,
+               vscale: Any, eps: Any, lr: Any) -> None:
+    for i in range(p.size):
+        pi = p[i]
+        if decay != 0:
+            pi -= decay * pi
+        gi = g[i]
+        mi = m[i] + (gi - m[i]) * c1
+        vi = v[i] + (gi * gi - v[i]) * c2
+        m[i] = mi
+        v[i] = vi
+        p[i] = pi - ((mi * a + gi * b) / (math.sqrt(vi * vscale) + eps)) * lr
+
+
+nadam = FusedKernel(nadam_reference, nadam_loop, name="nadam")
+
+
+# --- Adamax: m <- m + (1 - b1)(g - m);  u <- max(b2 u, |g|);  p <- p - alpha m / (u + eps) -------------
+
+
+def adamax_reference(p: Any, g: Any, m: Any, u: Any, tmp: Any, decay: Any, c1: Any, b2: Any, alpha: Any,
+                     eps: Any) -> None:
+    _decay_reference(p, decay)
+    xp.subtract(g, m, out=tmp)
+    tmp *= c1
+    m += tmp
+    u *= b2
+    xp.maximum(u, xp.abs(g, out=tmp), out=u)
+    xp.add(u, eps, out=tmp)
+    p -= xp.divide(xp.multiply(m, alpha), tmp, out=tmp)
+
+
+def adamax_loop(p: Any, g: Any, m: Any, u: Any, tmp: Any, decay: Any, c1: Any, b2: Any, alpha: Any,
+                eps: Any) -> None:
+    for i in range(p.size):
+        pi = p[i]
+        if decay != 0:
+            pi -= decay * pi
+        gi = g[i]
+        mi = m[i] + (gi - m[i]) * c1
+        ui = max(u[i] * b2, abs(gi))
+        m[i] = mi
+        u[i] = ui
+        p[i] = pi - (mi * alpha) / (ui + eps)
+
+
+adamax = FusedKernel(adamax_reference, adamax_loop, name="adamax")
+
+
+# --- Adagrad: a <- a + g^2;  p <- p - lr g / sqrt(a + eps) ---------------------------------------------
+
+
+def adagrad_reference(p: Any, g: Any, acc: Any, tmp: Any, decay: Any, lr: Any, eps: Any) -> None:
+    _decay_reference(p, decay)
+    xp.multiply(g, g, out=tmp)
+    acc += tmp
+    xp.add(acc, eps, out=tmp)
+    xp.sqrt(tmp, out=tmp)
+    xp.divide(g, tmp, out=tmp)
+    tmp *= lr
+    p -= tmp
+
+
+def adagrad_loop(p: Any, g: Any, acc: Any, tmp: Any, decay: Any, lr: Any, eps: Any) -> None:
+    for i in range(p.size):
+        pi = p[i]
+        if decay != 0:
+            pi -= decay * pi
+        gi = g[i]
+        ai = acc[i] + gi * gi
+        acc[i] = ai
+        p[i] = pi - (gi / math.sqrt(ai + eps)) * lr
+
+
+adagrad = FusedKernel(adagrad_reference, adagrad_loop, name="adagrad")
+
+KERNELS = (sgd, adam, rmsprop, nadam, adamax, adagrad)
+
+
+# --- splitting a large variable over threads ----------------------------------------------------------
+SPLIT_MIN = 1 << 18  # elements: below this a thread hand-off (~20-50 us) costs more than it saves
+_pool: ThreadPoolExecutor | None = None
+_blas: list[Any] | None = None
+
+
+def blas_threads() -> int:
+    """The BLAS thread count in force, i.e. what the user or ``fit``'s thread tuner chose (~10 us to read).
+
+    The kernels follow it: when two threads make the matrix products faster they also speed up the
+    update (one core cannot use all of the memory bandwidth), and when the tuner dropped to one
+    thread because the machine is busy, splitting the update would only wait on the busy core.
+    """
+    global _blas
+    if _blas is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            _blas = ThreadpoolController().select(user_api="blas").lib_controllers
+        except Exception:  # noqa: BLE001 - no threadpoolctl, or a BLAS it cannot drive: one thread
+            _blas = []
+    return max((int(lib.num_threads) for lib in _blas), default=1)
+
+
+def run_split(fn: Callable[..., Any], arrays: tuple[Any, ...], scalars: tuple[Any, ...], threads: int) -> None:
+    """``fn(*arrays, *scalars)`` with the (equal-sized, flat) arrays cut into ``threads`` chunks run at once.
+
+    The compiled loops release the GIL (``nogil``) and each element depends on its own position only,
+    so the chunks are independent and the result is bit for bit that of one call.
+    """
+    global _pool
+    n = arrays[0].size
+    if threads < 2 or n < SPLIT_MIN:
+        fn(*arrays, *scalars)
+        return
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="glassnet-kernel")
+    bounds = [n * k // threads for k in range(threads + 1)]
+    futures = [_pool.submit(fn, *(a[lo:hi] for a in arrays), *scalars)
+               for lo, hi in zip(bounds[1:-1], bounds[2:])]
+    fn(*(a[:bounds[1]] for a in arrays), *scalars)  # the first chunk on this thread
+    for future in futures:
+        future.result()
+
+__all__ = ["KERNELS", "SPLIT_MIN", "FusedKernel", "adagrad", "adam", "adamax", "blas_threads", "nadam", "rmsprop",
+           "run_split", "sgd"]
