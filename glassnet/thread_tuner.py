@@ -196,10 +196,7 @@ def step_timer(loop: str = "fit", model: object = None) -> StepTimer | _NoTimer:
     """
     if config.threads_fixed_by_user():
         return _NoTimer()
-    try:
-        current = config.get_num_threads()
-    except ImportError:  # threadpoolctl missing: nothing can change the count
-        return _NoTimer()
+    current = config.blas_threads_now()  # 1 also when threadpoolctl is missing: nothing to change then
     if current <= 1:
         return _NoTimer()
     key = (loop, id(model))

@@ -22,34 +22,12 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .. import jit
+from .. import config, jit
 from ..backend import xp
-
-
-class FusedKernel(jit.Kernel):
-    """A :class:`~glassnet.jit.Kernel` compiled with numba's NumPy error model.
-
-    numba's default (Python) error model tests every float division for a zero divisor so it can
-    raise ``ZeroDivisionError``; that branch stops the loop from being vectorised and makes Adam's
-    loop about 3.5x slower.  Division by zero here gives inf/nan, as in the NumPy reference.
-    """
-
-    def compiled(self) -> Callable[..., Any] | None:
-        if self._compiled is None:
-            if not jit.available():
-                return None
-            import numba
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # numba's cache notices are not the user's business
-                # Two threads compiling at once both get a working function; one of them is kept.
-                self._compiled = numba.njit(cache=True, nogil=True, error_model="numpy")(self.loop)
-        return self._compiled
 
 
 def _decay_reference(p: Any, decay: Any) -> None:
@@ -99,7 +77,7 @@ def sgd_loop(p: Any, g: Any, m: Any, tmp: Any, decay: Any, lr: Any, mu: Any,
         p[i] = pi
 
 
-sgd = FusedKernel(sgd_reference, sgd_loop, name="sgd")
+sgd = jit.Kernel(sgd_reference, sgd_loop, name="sgd")
 
 
 # --- Adam, AdamW (Keras' form) ------------------------------------------------------------------------
@@ -144,7 +122,7 @@ def adam_loop(p: Any, g: Any, m: Any, v: Any, vmax: Any, tmp: Any, decay: Any, c
         p[i] = pi - (mi / (math.sqrt(vi) + eps)) * alpha
 
 
-adam = FusedKernel(adam_reference, adam_loop, name="adam")
+adam = jit.Kernel(adam_reference, adam_loop, name="adam")
 
 
 # --- RMSprop -----------------------------------------------------------------------------------------
@@ -201,7 +179,7 @@ def rmsprop_loop(p: Any, g: Any, v: Any, mom: Any, avg: Any, tmp: Any, decay: An
         p[i] = pi - step
 
 
-rmsprop = FusedKernel(rmsprop_reference, rmsprop_loop, name="rmsprop")
+rmsprop = jit.Kernel(rmsprop_reference, rmsprop_loop, name="rmsprop")
 
 # --- Nadam (Keras 3's form; the momentum-schedule factors a, b come from optimizers.rules.Nadam) ---------
 # m, v as in Adam;   p <- p - lr (a m + b g) / (sqrt(v / (1 - b2^t)) + eps)
@@ -241,7 +219,7 @@ def nadam_loop(p: Any, g: Any, m: Any, v: Any, tmp: Any, decay: Any, c1: Any, c2
         p[i] = pi - ((mi * a + gi * b) / (math.sqrt(vi * vscale) + eps)) * lr
 
 
-nadam = FusedKernel(nadam_reference, nadam_loop, name="nadam")
+nadam = jit.Kernel(nadam_reference, nadam_loop, name="nadam")
 
 
 # --- Adamax: m <- m + (1 - b1)(g - m);  u <- max(b2 u, |g|);  p <- p - alpha m / (u + eps) -------------
@@ -273,7 +251,7 @@ def adamax_loop(p: Any, g: Any, m: Any, u: Any, tmp: Any, decay: Any, c1: Any, b
         p[i] = pi - (mi * alpha) / (ui + eps)
 
 
-adamax = FusedKernel(adamax_reference, adamax_loop, name="adamax")
+adamax = jit.Kernel(adamax_reference, adamax_loop, name="adamax")
 
 
 # --- Adagrad: a <- a + g^2;  p <- p - lr g / sqrt(a + eps) ---------------------------------------------
@@ -301,7 +279,7 @@ def adagrad_loop(p: Any, g: Any, acc: Any, tmp: Any, decay: Any, lr: Any, eps: A
         p[i] = pi - (gi / math.sqrt(ai + eps)) * lr
 
 
-adagrad = FusedKernel(adagrad_reference, adagrad_loop, name="adagrad")
+adagrad = jit.Kernel(adagrad_reference, adagrad_loop, name="adagrad")
 
 KERNELS = (sgd, adam, rmsprop, nadam, adamax, adagrad)
 
@@ -309,7 +287,6 @@ KERNELS = (sgd, adam, rmsprop, nadam, adamax, adagrad)
 # --- splitting a large variable over threads ----------------------------------------------------------
 SPLIT_MIN = 1 << 18  # elements: below this a thread hand-off (~20-50 us) costs more than it saves
 _pool: ThreadPoolExecutor | None = None
-_blas: list[Any] | None = None
 
 
 def blas_threads() -> int:
@@ -319,15 +296,7 @@ def blas_threads() -> int:
     update (one core cannot use all of the memory bandwidth), and when the tuner dropped to one
     thread because the machine is busy, splitting the update would only wait on the busy core.
     """
-    global _blas
-    if _blas is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-
-            _blas = ThreadpoolController().select(user_api="blas").lib_controllers
-        except Exception:  # noqa: BLE001 - no threadpoolctl, or a BLAS it cannot drive: one thread
-            _blas = []
-    return max((int(lib.num_threads) for lib in _blas), default=1)
+    return config.blas_threads_now()
 
 
 def run_split(fn: Callable[..., Any], arrays: tuple[Any, ...], scalars: tuple[Any, ...], threads: int) -> None:
@@ -350,5 +319,5 @@ def run_split(fn: Callable[..., Any], arrays: tuple[Any, ...], scalars: tuple[An
     for future in futures:
         future.result()
 
-__all__ = ["KERNELS", "SPLIT_MIN", "FusedKernel", "adagrad", "adam", "adamax", "blas_threads", "nadam", "rmsprop",
+__all__ = ["KERNELS", "SPLIT_MIN", "adagrad", "adam", "adamax", "blas_threads", "nadam", "rmsprop",
            "run_split", "sgd"]
