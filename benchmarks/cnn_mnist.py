@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/cnn_mnist.py --full        # whole epochs (60,000 images) per timing
     .venv/bin/python benchmarks/cnn_mnist.py --accuracy    # also: glassnet test accuracy after 2 epochs
     .venv/bin/python benchmarks/cnn_mnist.py --profile     # where glassnet's training step spends its time
+    .venv/bin/python benchmarks/cnn_mnist.py --no-jit      # glassnet with its NumPy references, no numba kernels
 
 On machines where OPENBLAS_CORETYPE forces generic BLAS kernels (the development machine does), prefix the
 command with ``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE`` to measure the kernels a normal NumPy install
@@ -33,6 +34,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
     blas_info,
+    cpu_model,
     current_rss_mb,
     measure_in_child,
     median,
@@ -163,16 +165,26 @@ def main() -> None:
     parser.add_argument("--accuracy", action="store_true",
                         help="train glassnet and PyTorch 2 full epochs each, report test accuracy")
     parser.add_argument("--profile", action="store_true", help="profile glassnet's training step and exit")
+    parser.add_argument("--no-jit", action="store_true",
+                        help="run glassnet without its compiled numba kernels (glassnet.jit off: the NumPy references)")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory child processes")
     parser.add_argument("--settle", type=float, default=SETTLE_S,
                         help="seconds of pause before each timed run, so the other framework's threads go idle")
     parser.add_argument("--child", nargs=2, metavar=("FRAMEWORK", "BATCHES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    import glassnet.jit  # before the thread limits: glassnet loads SciPy, whose BLAS must be limited too
+
+    if args.no_jit:
+        glassnet.jit.set_enabled(False)
     if args.child:
         set_threads(args.threads)
+        if args.threads is not None:
+            glassnet.config.set_num_threads(args.threads)
         child(args.child[0], int(args.child[1]))
         return
     threads = set_threads(args.threads)
+    if args.threads is not None:
+        glassnet.config.set_num_threads(threads)  # fixed: fit's and predict's thread tuner leaves it alone
     x, y, xt, yt = load()
     if args.profile:
         profile(x, y, args.batches)
@@ -183,7 +195,8 @@ def main() -> None:
     xs, ys = x[:n_train], y[:n_train]
     scale = EPOCH_IMAGES / n_train
     print(f"glassnet vs PyTorch {torch.__version__} CPU: Keras' simple MNIST convnet, batch {BATCH}, Adam")
-    print(f"threads: {threads} for both; NumPy {np.__version__} with {blas_info()}")
+    print(f"threads: {threads} for both; {cpu_model()}; NumPy {np.__version__} with {blas_info()}; "
+          f"glassnet.jit (numba kernels): {'on' if glassnet.jit.enabled() else 'off'}")
     print(f"training timed on {n_train:,} images ({math.ceil(n_train / BATCH)} batches) x {scale:.2f} = one epoch; "
           f"inference on {len(xt):,} test images in batches of {args.predict_batch}")
     _, g_train, g_infer = glassnet_runs(xs, ys, xt, args.predict_batch)

@@ -10,10 +10,13 @@ blocks that :mod:`.conv`, :mod:`.pooling` and :mod:`.fused` combine into differe
 * a *tap* (i, j) of a kh x kw kernel reads, for every output pixel (y, x) at once, the strided
   slice  x_pad[:, y*s + i*d, x*s + j*d, :]  of the padded input;
 * im2col: the column matrix  cols[(n, y, x), (i, j, c)] = x_pad[n, y*s + i*d, x*s + j*d, c],
-  one row per window, built from kh*kw strided slice copies (one per tap), so a convolution
-  becomes ONE matrix product  Z = cols @ W2  with W2 = W reshaped to (kh*kw*cin, out);
-* col2im, its adjoint:  dx_pad[window of tap (i, j)] += (delta W2^T)[columns of tap (i, j)],
-  added tap by tap with strided ``+=`` (never ``np.add.at``).
+  one row per window, so a convolution becomes ONE matrix product  Z = cols @ W2  with
+  W2 = W reshaped to (kh*kw*cin, out);
+* col2im, its adjoint:  dx_pad[window of tap (i, j)] += (delta W2^T)[columns of tap (i, j)]
+  (never ``np.add.at``).
+
+Both are :class:`glassnet.jit.Kernel` s in :mod:`.conv_kernels`: one compiled pass over memory
+with numba, else kh*kw strided slice copies / ``+=`` (one per tap) in NumPy.
 
 Memory stays bounded: callers build the column matrix for a chunk of samples at a time
 (:func:`sample_chunks`: at most ``COLS_LIMIT`` values, about 2 MiB when the rows are long, so a
@@ -24,7 +27,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ... import jit
 from ...backend import xp
+from .conv_kernels import col2im_kernel, im2col_kernel
 
 # Largest column matrix built at once, in elements (64 MiB of float32).  Bigger batches are
 # processed in chunks of samples, so memory stays bounded whatever the batch size.
@@ -161,38 +166,56 @@ def sample_chunks(n: int, per_sample: int, row: int = 0) -> list[slice]:
 
 
 # --- the kernels ---------------------------------------------------------------------------------
-def im2col(xpad: Any, taps: list[Tap], kernel: tuple[int, int], out_hw: tuple[int, int]) -> Any:
+def im2col(xpad: Any, kernel: tuple[int, int], out_hw: tuple[int, int], strides: tuple[int, int],
+           dilation: tuple[int, int]) -> Any:
     """The column matrix (n*ho*wo, kh*kw*c) of a padded NHWC array: row = one window.
 
-    Built from kh*kw strided slice copies, one per tap.  With many channels, unit strides and no
-    dilation, the same matrix is one copy of a sliding-window view instead (measured 1.6x faster
-    for 32 channels; slower for 1-3 channels, whose rows are short).
+    cols[(n, y, x), (i, j, c)] = x_pad[n, y*s + i*d, x*s + j*d, c], by
+    :data:`~.conv_kernels.im2col_kernel` (one compiled pass, or kh*kw strided slice copies).
     """
-    n, c = xpad.shape[0], xpad.shape[3]
     (kh, kw), (ho, wo) = kernel, out_hw
-    if c >= 8 and xpad.shape[1] - kh + 1 == ho and xpad.shape[2] - kw + 1 == wo:
-        windows = xp.lib.stride_tricks.sliding_window_view(xpad, (kh, kw), axis=(1, 2))  # (n, ho, wo, c, kh, kw)
-        cols = xp.empty((n, ho, wo, kh, kw, c), dtype=xpad.dtype)
-        cols[...] = windows.transpose(0, 1, 2, 4, 5, 3)
-        return cols.reshape(n * ho * wo, -1)
-    cols = xp.empty((n, ho, wo, kh, kw, c), dtype=xpad.dtype)
-    for i, j, si, sj in taps:
-        cols[:, :, :, i, j, :] = xpad[:, si, sj, :]
-    return cols.reshape(n * ho * wo, -1)
+    cols = xp.empty((xpad.shape[0], ho, wo, kh, kw, xpad.shape[3]), dtype=xpad.dtype)
+    im2col_kernel(xpad, cols, strides[0], strides[1], dilation[0], dilation[1])
+    return cols.reshape(xpad.shape[0] * ho * wo, -1)
 
 
-def col2im_add(d2: Any, w: Any, dx: Any, taps: list[Tap], out_hw: tuple[int, int]) -> None:
-    """dx += col2im(delta W2^T), one kernel tap at a time: dx[window of tap (i, j)] += delta W[i, j]^T.
+def cell_cols(xpad: Any, kernel_hw: tuple[int, int], pooled_hw: tuple[int, int], strides: tuple[int, int],
+              dilation: tuple[int, int], cols: Any = None, gather: Any = None) -> Any:
+    """The column matrix in window-cell order, shape (n, 2, 2, hp, wp, kh, kw, c).
+
+    Cell (a, b) holds the windows of conv output pixels (2 py + a, 2 px + b): an ordinary im2col
+    of x_pad shifted by (a s, b s) with strides 2 s.  ``cols`` is filled when given; ``gather`` is
+    the im2col to use (the kernel by default; the references pass the NumPy one).
+    """
+    gather = gather or im2col_kernel
+    (kh, kw), (hp, wp), (sh, sw), (dh, dw) = kernel_hw, pooled_hw, strides, dilation
+    if cols is None:
+        cols = xp.empty((xpad.shape[0], 2, 2, hp, wp, kh, kw, xpad.shape[3]), dtype=xpad.dtype)
+    for a in range(2):
+        for b in range(2):
+            gather(xpad[:, a * sh:, b * sw:, :], cols[:, a, b], 2 * sh, 2 * sw, dh, dw)
+    return cols
+
+
+def col2im_add(d2: Any, w: Any, dx: Any, out_hw: tuple[int, int], strides: tuple[int, int],
+               dilation: tuple[int, int]) -> None:
+    """dx += col2im(delta W2^T): every window's share of the input gradient added back into place.
 
     ``d2`` is delta as a (pixels, out) matrix, ``w`` the (kh, kw, in, out) kernel and ``dx`` the
-    padded input gradient, updated in place.  Same arithmetic as building dcols = delta W2^T (the
-    adjoint of im2col) and adding each tap's columns back into place, but each tap's product is a
-    contiguous (pixels, cin) block, so the += runs over long contiguous rows (measured 15% faster on
-    the MNIST convnet's second layer) and the big dcols matrix is never materialised.  No
-    ``np.add.at``: taps are added one at a time.
+    padded input gradient, updated in place.  Compiled: dcols = delta W2^T in one matrix product,
+    then one scatter-add pass (:data:`~.conv_kernels.col2im_kernel`).  In NumPy, one product per
+    tap, delta W[i, j]^T, a contiguous (pixels, cin) block added with one strided ``+=``: the
+    big dcols matrix is never materialised (measured 15% faster on the MNIST convnet's second
+    layer than dcols and a per-tap add).  Never ``np.add.at``.
     """
     n, c = dx.shape[0], dx.shape[3]
+    kh, kw = w.shape[:2]
+    (ho, wo), (sh, sw), (dh, dw) = out_hw, strides, dilation
+    if jit.enabled():
+        dcols = d2 @ w.reshape(kh * kw * c, -1).T
+        col2im_kernel(dcols.reshape(n, ho, wo, kh, kw, c), dx, sh, sw, dh, dw)
+        return
     buf = xp.empty((d2.shape[0], c), dtype=d2.dtype)
-    for i, j, si, sj in taps:
+    for i, j, si, sj in kernel_taps((kh, kw), out_hw, strides, dilation):
         xp.matmul(d2, w[i, j].T, out=buf)
-        dx[:, si, sj, :] += buf.reshape(n, out_hw[0], out_hw[1], c)
+        dx[:, si, sj, :] += buf.reshape(n, ho, wo, c)

@@ -21,6 +21,7 @@ from typing import Any
 from ...backend import xp
 from ..tensor import Tensor, as_tensor, is_recording, record
 from . import math as m
+from .conv_kernels import pool4_kernel, unpool4_kernel
 from .im2col import Pads, Tap, crop_hw, kernel_taps, pad_hw, pair, resolve_padding
 
 
@@ -85,40 +86,35 @@ def max_pool2d(x: Any, pool_size: Any = 2, strides: Any = None, padding: str = "
 
 
 def _max_pool_2x2(x: Tensor, ho: int, wo: int) -> Tensor:
-    """2x2 / stride 2 max pooling as max(max(top row), max(bottom row)) on strided views.
+    """2x2 / stride 2 max pooling by :data:`~.conv_kernels.pool4_kernel` on the four cells of each window.
 
-    The backward re-derives which of the four cells won (first in row-major order on ties) from
-    three comparisons, and writes delta straight into place: no index arrays, no scatter-add.
+    The input seen as x[n, a, b, py, px, c] = x[n, 2 py + a, 2 px + b, c] (a strided view, no copy)
+    is exactly pool4's layout: one pass gives the maximum and, when recording, a one-byte code of
+    the cell that won (first in row-major order on ties).  The backward routes delta to that cell
+    (:data:`~.conv_kernels.unpool4_kernel`): no index arrays, no scatter-add, no second look at x.
     """
     n, h, w, c = x.shape
-    xr = x.data[:, :ho * 2, :wo * 2, :].reshape(n, ho, 2, wo, 2, c)
-    top = xp.maximum(xr[:, :, 0, :, 0, :], xr[:, :, 0, :, 1, :])
-    bottom = xp.maximum(xr[:, :, 1, :, 0, :], xr[:, :, 1, :, 1, :])
-    out = xp.maximum(top, bottom)
-    # Which cell won, decided now while the input is being read anyway (the backward then never
-    # touches the input again): right cell only if strictly larger, so ties go to the first one.
-    if not is_recording(x):
+    cells = _cells(x.data, ho, wo)
+    out = xp.empty((n, ho, wo, c), dtype=x.dtype)
+    recording = is_recording(x)
+    code = xp.empty(out.shape if recording else (0, 0, 0, 0), dtype=xp.uint8)
+    pool4_kernel(cells, xp.zeros(c, dtype=x.dtype), False, out, code)
+    if not recording:
         return record(out, (x,), lambda g: (None,))
-    right_top = xr[:, :, 0, :, 1, :] > xr[:, :, 0, :, 0, :]
-    right_bottom = xr[:, :, 1, :, 1, :] > xr[:, :, 1, :, 0, :]
 
     def backward(g: Any) -> tuple[Any]:
         exact = (ho * 2, wo * 2) == (h, w)
         dx = (xp.empty if exact else xp.zeros)(x.shape, dtype=g.dtype)  # an odd last row/column gets 0
-        lower = bottom > top                                   # bottom row wins only if strictly larger
-        upper = ~lower
-        masks = ((0, 0, upper & ~right_top), (0, 1, upper & right_top),
-                 (1, 0, lower & ~right_bottom), (1, 1, lower & right_bottom))
-        if exact:
-            d6 = dx.reshape(n, ho, 2, wo, 2, c)
-            for i, j, mask in masks:
-                xp.multiply(g, mask, out=d6[:, :, i, :, j, :])
-        else:
-            for i, j, mask in masks:
-                dx[:, i:ho * 2:2, j:wo * 2:2, :] = g * mask
+        unpool4_kernel(g, code, _cells(dx, ho, wo), xp.zeros(0, dtype=g.dtype))
         return (dx,)
 
     return record(out, (x,), backward)
+
+
+def _cells(a: Any, ho: int, wo: int) -> Any:
+    """The (n, 2, 2, ho, wo, c) view of an NHWC array's 2x2 windows: [n, a, b, py, px] = [n, 2 py + a, 2 px + b]."""
+    n, c = a.shape[0], a.shape[3]
+    return a[:, :ho * 2, :wo * 2, :].reshape(n, ho, 2, wo, 2, c).transpose(0, 2, 4, 1, 3, 5)
 
 
 # --- average pooling -----------------------------------------------------------------------------
