@@ -271,7 +271,7 @@ def test_upload_a_csv(page):
 
 
 def test_upload_four_columns_shows_the_table_view(page):
-    _open(page, "#seed=3")  # weights and split from seed 3: this rule is learned in ~20 epochs
+    _open(page, "#seed=1")  # seed 1: learned in ~20 epochs (some seeds stall at 4 tanh units: not a test of seeds)
     assert page.is_hidden("#table-view") and page.is_enabled('[data-testid="feature-x1sq"]')
     rng = np.random.default_rng(4)
     x = rng.uniform(-3, 3, (300, 4))

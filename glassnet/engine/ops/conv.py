@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ... import backend
 from ...backend import xp
 from ..tensor import Tensor, as_tensor, is_recording, record
 from . import math as m
@@ -68,7 +69,7 @@ def check_conv_args(op: str, x: Any, kernel: Any, strides: Any, dilation_rate: A
 
 
 # --- convolution kernels on plain arrays (shared by conv2d and conv2d_transpose) ---------------
-_ZEROS: dict[Any, Any] = {}
+_ZEROS: dict[Any, Any] = backend.register_cache({})  # emptied by set_backend
 
 
 def _zeros(like: Any) -> Any:
@@ -79,7 +80,7 @@ def _zeros(like: Any) -> Any:
         if len(_ZEROS) > 16:
             _ZEROS.clear()
         out = _ZEROS[key] = xp.zeros(like.shape, dtype=like.dtype)
-        out.flags.writeable = False
+        backend.make_read_only(out)  # NumPy only: CuPy arrays have no read-only flag
     return out
 
 
