@@ -105,6 +105,33 @@ def reset_peak_rss() -> None:
         pass
 
 
+def load_framework_code(framework: str) -> None:
+    """Load each framework's code before the memory baseline: it is not training memory.
+
+    PyTorch loads its libraries when imported; glassnet loads numba's compiler (LLVM, about 100 MB of
+    code) when its first compiled kernel runs, so it is imported here. ``jit_runtime_mb`` reports it.
+    """
+    if framework == "torch":
+        import torch  # noqa: F401
+    else:
+        from glassnet import jit
+
+        jit.available()  # imports numba when it is installed
+
+
+def jit_runtime_mb() -> float:
+    """Resident memory numba adds when imported (0 when glassnet's kernels are off), for the report."""
+    out = subprocess.run([sys.executable, "-c", (
+        "import glassnet, resource, sys; from glassnet import jit\n"
+        "def rss():\n"
+        "    return int(open('/proc/self/statm').read().split()[1]) * resource.getpagesize() / 2**20\n"
+        "before = rss(); jit.available(); print(rss() - before)")], capture_output=True, text=True)
+    try:
+        return float(out.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return 0.0
+
+
 def measure_in_child(script: str, args: list[str]) -> dict[str, Any]:
     """Run ``script --child ...`` in a fresh interpreter and read the JSON line it prints."""
     out = subprocess.run([sys.executable, script, "--child", *args], capture_output=True, text=True, check=True)

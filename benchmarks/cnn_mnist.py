@@ -36,6 +36,8 @@ from _common import (  # noqa: E402
     blas_info,
     cpu_model,
     current_rss_mb,
+    jit_runtime_mb,
+    load_framework_code,
     measure_in_child,
     median,
     peak_rss_mb,
@@ -125,10 +127,7 @@ def torch_runs(x: np.ndarray, y: np.ndarray, xt: np.ndarray, predict_batch: int)
 def child(framework: str, batches: int) -> None:
     x, y, xt, _ = load()
     x, y = x[:batches * BATCH], y[:batches * BATCH]
-    if framework == "torch":
-        import torch  # noqa: F401  (import cost is not training memory)
-    else:
-        import glassnet  # noqa: F401
+    load_framework_code(framework)  # import cost is not training memory
     import gc
 
     gc.collect()
@@ -220,6 +219,8 @@ def main() -> None:
     if mem:
         print(f"{'peak memory MB (train)':<26} | {mem['glassnet']:>10.0f} | {mem['torch']:>10.0f} | "
               f"{mem['glassnet'] / max(mem['torch'], 1e-9):>9.2f}")
+        print(f"(training memory beyond each framework's loaded code; numba's compiler, which glassnet's kernels "
+              f"load, adds {jit_runtime_mb():.0f} MB of code)")
     print(f"\nmedians of {args.repeats} alternating runs each ({wall:.0f} s of timing); train ratio < 1 and "
           "inference ratio > 1 mean glassnet is faster.")
     print("all timings: " + json.dumps({k: [round(v, 3) for v in vs] for k, vs in

@@ -28,6 +28,8 @@ from _common import (  # noqa: E402
     alternate,
     blas_info,
     current_rss_mb,
+    jit_runtime_mb,
+    load_framework_code,
     measure_in_child,
     median,
     peak_rss_mb,
@@ -83,8 +85,7 @@ def torch_trainer(x: np.ndarray, y: np.ndarray, batch: int):
 def child(framework: str, batch: int) -> None:
     x, y, _, _ = load()
     build = glassnet_trainer if framework == "glassnet" else torch_trainer
-    if framework == "torch":
-        import torch  # noqa: F401  (import cost is not training memory)
+    load_framework_code(framework)  # import cost is not training memory
     import gc
 
     gc.collect()
@@ -130,7 +131,9 @@ def main() -> None:
     print("-" * 88)
     for batch, g, t, gm, tm in rows:
         print(f"{batch:>5} | {g:>16.2f} | {t:>13.2f} | {g / t:>9.2f} | {gm:>16.0f} | {tm:>13.0f}")
-    print(f"\nmedian of {args.repeats} alternating epochs each; ratio < 1 means glassnet is faster")
+    print(f"\nmedian of {args.repeats} alternating epochs each; ratio < 1 means glassnet is faster; peak MB: training "
+          f"memory beyond each framework's loaded code (numba's compiler, loaded by glassnet's kernels: "
+          f"{jit_runtime_mb():.0f} MB)")
     if args.accuracy:
         model, _ = glassnet_trainer(x, y, 50)
         model.fit(x, y, batch_size=50, epochs=5, verbose=0)

@@ -17,12 +17,15 @@ How: ``fit`` and ``predict`` wrap each step in :meth:`StepTimer.begin`/:meth:`St
    steps take over :attr:`StepTimer.hopeless` times the best one's is dropped after its first
    round: under load the worst count costs 3-6 times the best, and one such step is enough;
 3. *run*: the count with the smallest median step time is kept;
-4. the probe starts again after :attr:`StepTimer.recheck_seconds` of steps, or at once when the
-   median of the recent steps grows past :attr:`StepTimer.slowdown` times the chosen median (load
-   arrived).
+4. the probe starts again after :attr:`StepTimer.recheck_seconds` (1 s) of steps, an interval that
+   doubles each time a probe confirms the count, up to :attr:`StepTimer.max_recheck_seconds` (30 s),
+   and starts over at 1 s when the count changes: a probe spoiled by a short burst of load (another
+   program's threads still spinning down) is corrected within a second, and a settled machine is
+   probed rarely. A probe also starts at once when the median of the recent steps grows past
+   :attr:`StepTimer.slowdown` times the chosen median (load arrived).
 
 A probe costs a few steps at a worse count, so the loss is bounded. The choice is remembered for
-the same model and loop, so the next ``fit`` or ``predict`` within ``recheck_seconds`` starts with
+the same model and loop, so the next ``fit`` or ``predict`` before the next recheck is due starts with
 it and does not probe again (a cross-validation runs many short fits). When the user fixed the count
 (:func:`glassnet.config.set_num_threads` or ``GLASSNET_NUM_THREADS``), or the process may use one
 CPU only, :func:`step_timer` returns a timer that does nothing.
@@ -55,7 +58,8 @@ class StepTimer:
     probe_rounds = 3
     min_probe_seconds = 0.02  # per candidate: tiny steps need more rounds to rise above timer noise
     max_probe_rounds = 20
-    recheck_seconds = 10.0
+    recheck_seconds = 1.0
+    max_recheck_seconds = 30.0
     slowdown = 1.5
     hopeless = 2.0
     recent_steps = 5
@@ -70,10 +74,12 @@ class StepTimer:
         self.on_decision: Callable[[Decision], None] | None = None
         self._warmup_left = self.warmup_steps
         self._started = 0.0
+        self._interval = self.recheck_seconds
         if remembered is not None and remembered.count in self.candidates and \
-                clock() - remembered.at < self.recheck_seconds:
+                clock() - remembered.at < remembered.interval:
             self._switch(remembered.count)  # the warm-up steps already run at the known best count
             self.chosen, self._chosen_median, self._decided_at = remembered.count, remembered.median, remembered.at
+            self._interval = remembered.interval
             self._probing, self._recent = False, []
         else:
             self._switch(self.candidates[-1])
@@ -104,7 +110,7 @@ class StepTimer:
         del self._recent[:-self.recent_steps]
         too_slow = (len(self._recent) == self.recent_steps
                     and statistics.median(self._recent) > self.slowdown * self._chosen_median)
-        if too_slow or self._clock() - self._decided_at > self.recheck_seconds:
+        if too_slow or self._clock() - self._decided_at > self._interval:
             self._start_probe()
 
     def close(self) -> None:
@@ -140,12 +146,14 @@ class StepTimer:
         medians = {n: statistics.median(self._samples[n]) for n in self._active}
         best = min(self._active, key=lambda n: medians[n])  # ties: the first (most threads) wins
         self._switch(best)
+        confirmed = self.chosen == best
+        self._interval = min(2 * self._interval, self.max_recheck_seconds) if confirmed else self.recheck_seconds
         self.chosen, self._chosen_median = best, medians[best]
         self.history.append((best, medians[best]))
         self._probing = False
         self._decided_at = self._clock()
         if self.on_decision is not None:
-            self.on_decision(Decision(best, medians[best], self._decided_at))
+            self.on_decision(Decision(best, medians[best], self._decided_at, self._interval))
 
     def _switch(self, n: int) -> None:
         if n != self._current:
@@ -154,11 +162,13 @@ class StepTimer:
 
 
 class Decision(NamedTuple):
-    """A probe's outcome: the thread count kept, its median step seconds, and when (clock seconds)."""
+    """A probe's outcome: the thread count kept, its median step seconds, when (clock seconds), and
+    how long it is trusted before the next probe (seconds)."""
 
     count: int
     median: float
     at: float
+    interval: float
 
 
 _remembered: dict[tuple[str, int], Decision] = {}  # (loop, id of the model) -> the last decision
