@@ -64,11 +64,17 @@ def timed(fn: Callable[[], Any]) -> float:
     return time.perf_counter() - start
 
 
-def alternate(runs: dict[str, Callable[[], Any]], repeats: int) -> dict[str, list[float]]:
-    """Time each contender ``repeats`` times, alternating, so machine noise hits both alike."""
+def alternate(runs: dict[str, Callable[[], Any]], repeats: int, settle: float = 0.5) -> dict[str, list[float]]:
+    """Time each contender ``repeats`` times, alternating, so machine noise hits both alike.
+
+    ``settle`` seconds pass before each run: after a run, PyTorch's OpenMP workers (and OpenBLAS's)
+    keep spinning for a while and would steal the CPUs from whichever framework runs next (and
+    glassnet's thread timer would measure that load).
+    """
     times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(repeats):
         for name, fn in runs.items():
+            time.sleep(settle)
             times[name].append(timed(fn))
     return times
 
@@ -105,11 +111,12 @@ def reset_peak_rss() -> None:
         pass
 
 
-def load_framework_code(framework: str) -> None:
+def load_framework_code(framework: str, warm_up: Callable[[], Any] | None = None) -> None:
     """Load each framework's code before the memory baseline: it is not training memory.
 
-    PyTorch loads its libraries when imported; glassnet loads numba's compiler (LLVM, about 100 MB of
-    code) when its first compiled kernel runs, so it is imported here. ``jit_runtime_mb`` reports it.
+    PyTorch loads its libraries when imported; glassnet loads numba's compiler (LLVM) and its compiled
+    kernels (from the disk cache) when a kernel first runs. ``warm_up`` (a throwaway run of the same
+    network, given to both frameworks) loads them; ``jit_runtime_mb`` reports numba's share apart.
     """
     if framework == "torch":
         import torch  # noqa: F401
@@ -117,6 +124,8 @@ def load_framework_code(framework: str) -> None:
         from glassnet import jit
 
         jit.available()  # imports numba when it is installed
+    if warm_up is not None:
+        warm_up()
 
 
 def jit_runtime_mb() -> float:
