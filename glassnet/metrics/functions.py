@@ -38,7 +38,15 @@ def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
     y_true, y_pred = to_numpy(y_true), to_numpy(y_pred)
     if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
         y_true = y_true[..., 0]
-    return (np.argmax(y_pred, axis=-1) == y_true.astype(np.int64)).astype(np.float64)
+    predicted = np.argmax(y_pred, axis=-1)
+    # NumPy 1 answers a mismatched == with one False (and a warning); say what is wrong instead.
+    try:
+        np.broadcast_shapes(predicted.shape, y_true.shape)
+    except ValueError:
+        raise ValueError(f"sparse_categorical_accuracy: labels of shape {y_true.shape} do not fit predictions of "
+                         f"shape {y_pred.shape}: expected integer class labels of shape {predicted.shape} "
+                         "(one-hot labels go with categorical_accuracy)") from None
+    return (predicted == y_true.astype(np.int64)).astype(np.float64)
 
 
 def top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> np.ndarray:

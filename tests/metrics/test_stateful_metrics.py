@@ -212,3 +212,12 @@ def test_per_class_f1_in_compile_is_kept_as_an_array(rng: np.random.Generator) -
     proba = model.predict(x, verbose=0)
     expected = skm.f1_score(y, proba.argmax(axis=1), average=None, labels=[0, 1, 2], zero_division=0)
     np.testing.assert_allclose(model.evaluate(x, y, verbose=0, return_dict=True)["f1_score"], expected, atol=1e-5)
+
+
+def test_one_hot_labels_given_to_a_sparse_accuracy_are_named_on_every_numpy():
+    """NumPy 1 answers a mismatched == with one False; the metric says what is wrong instead."""
+    from glassnet.metrics.functions import sparse_categorical_accuracy
+
+    one_hot = np.eye(3, dtype="float32")[[0, 1, 2, 1, 0, 2, 2, 1]]
+    with pytest.raises(ValueError, match=r"sparse_categorical_accuracy: labels of shape \(8, 3\).*categorical_accuracy"):
+        sparse_categorical_accuracy(one_hot, np.random.default_rng(0).random((8, 3)))
