@@ -44,3 +44,17 @@ def keras():
     if real_keras.backend.backend() != "torch":
         pytest.skip(f"Keras runs on {real_keras.backend.backend()}, these tests expect its PyTorch backend")
     return real_keras
+
+
+@pytest.fixture
+def numpy_after():
+    """For tests that switch the array backend: compiled kernels off (they run only on NumPy), and
+    NumPy restored whatever the test does."""
+    from glassnet import backend, jit
+
+    was_enabled = jit.set_enabled(False)
+    try:
+        yield
+    finally:
+        backend.set_backend("numpy")
+        jit.set_enabled(was_enabled)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ast
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet import backend, jit
+from glassnet import backend
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -173,17 +173,6 @@ class DeviceNumpy(types.ModuleType):
         if name in ("asarray", "array", "asanyarray", "ascontiguousarray"):
             return lambda a, *args, **kw: value(a._values if isinstance(a, FakeDeviceArray) else a, *args, **kw)
         return value
-
-
-@pytest.fixture
-def numpy_after() -> Iterator[None]:
-    """Compiled kernels off (they run only on NumPy), and NumPy restored whatever the test does."""
-    was_enabled = jit.set_enabled(False)
-    try:
-        yield
-    finally:
-        backend.set_backend("numpy")
-        jit.set_enabled(was_enabled)
 
 
 def _batch(kind: str) -> tuple[np.ndarray, np.ndarray]:

@@ -18,7 +18,7 @@ import os
 import subprocess
 import sys
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet import backend, jit
+from glassnet import backend
 from glassnet.engine.tensor import Tensor
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,17 +100,6 @@ class RecordingNumpy(types.ModuleType):
         value = getattr(np, name)  # AttributeError for names NumPy lacks, as a module would raise
         self.used.add(name)
         return value
-
-
-@pytest.fixture
-def numpy_after() -> Iterator[None]:
-    """Compiled kernels off (they only run on NumPy), and NumPy restored whatever the test does."""
-    was_enabled = jit.set_enabled(False)
-    try:
-        yield
-    finally:
-        backend.set_backend("numpy")
-        jit.set_enabled(was_enabled)
 
 
 def _xp_holders() -> dict[str, Any]:

@@ -129,17 +129,8 @@ def gru(x: Any, kernel: Tensor, recurrent_kernel: Tensor, bias: Tensor | None = 
     keeps = None if m is None else xp.ascontiguousarray(m[..., 0])  # (T, batch): the kernels' row masks
     rm = seq.recurrent_mask(recurrent_mask, batch, recurrent_kernel.shape[0], owner)
     dtype = xp.result_type(x.data, kernel.data)
-    # The compiled step kernels cover the default activations; any other pair runs their NumPy references
-    # with the activations passed in (the same layout, the same loop).
-    fast = activation == "tanh" and recurrent_activation == "sigmoid"
-    if fast:
-        forward, backward_step = K.gru_forward.resolve(dtype), K.gru_backward.resolve(dtype)
-    else:
-        def forward(*a: Any) -> None:
-            K.gru_forward_general(*a, f_gate=f_gate, f_in=f_in)
-
-        def backward_step(*a: Any) -> None:
-            K.gru_backward_numpy(*a, d_gate=df_gate, d_in=df_in)
+    fast = activation == "tanh" and recurrent_activation == "sigmoid"  # the pair the kernels compile
+    forward, backward_step = K.step_bodies("gru", dtype, fast, f_gate, f_in, df_gate, df_in)
     b_h = None
     if bias is None:
         xt, Wb = seq.time_major(x.data, go_backwards), kernel.data.astype(dtype, copy=False)

@@ -394,3 +394,24 @@ def gru_backward_loop(gates: Any, rh: Any, h_prev: Any, dh: Any, keep: Any, dzh:
 gru_backward = StepKernel(gru_backward_numpy, gru_backward_loop, name="gru_backward")
 
 __all__ = ["StepKernel", "gru_backward", "gru_forward", "lstm_backward", "lstm_forward"]
+
+
+def step_bodies(cell: str, dtype: Any, default_activations: bool, f_gate: Any, f_in: Any, d_gate: Any,
+                d_in: Any) -> tuple[Any, Any]:
+    """The forward and backward step bodies of ``cell`` (``"lstm"`` or ``"gru"``) for a whole sequence.
+
+    The compiled kernels cover the default tanh/sigmoid pair; any other pair runs the NumPy references
+    with the activations (and their derivatives) passed in: the same layout, the same loop.
+    """
+    forward, backward, general, backward_numpy = {
+        "lstm": (lstm_forward, lstm_backward, lstm_forward_general, lstm_backward_numpy),
+        "gru": (gru_forward, gru_backward, gru_forward_general, gru_backward_numpy)}[cell]
+    if default_activations:
+        return forward.resolve(dtype), backward.resolve(dtype)
+
+    def general_forward(*a: Any) -> None:
+        general(*a, f_gate=f_gate, f_in=f_in)
+
+    def general_backward(*a: Any) -> None:
+        backward_numpy(*a, d_gate=d_gate, d_in=d_in)
+    return general_forward, general_backward

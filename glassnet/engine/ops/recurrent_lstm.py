@@ -78,17 +78,8 @@ def lstm(x: Any, kernel: Tensor, recurrent_kernel: Tensor, bias: Tensor | None =
     keeps = None if m is None else xp.ascontiguousarray(m[..., 0])  # (T, batch): the kernels' row masks
     rm = seq.recurrent_mask(recurrent_mask, batch, recurrent_kernel.shape[0], owner)
     dtype = xp.result_type(x.data, kernel.data)
-    # The compiled step kernels cover the default activations; any other pair runs their NumPy references
-    # with the activations passed in (the same layout, the same loop).
-    fast = activation == "tanh" and recurrent_activation == "sigmoid"
-    if fast:
-        forward, backward_step = K.lstm_forward.resolve(dtype), K.lstm_backward.resolve(dtype)
-    else:
-        def forward(*a: Any) -> None:
-            K.lstm_forward_general(*a, f_gate=f_gate, f_in=f_in)
-
-        def backward_step(*a: Any) -> None:
-            K.lstm_backward_numpy(*a, d_gate=df_gate, d_in=df_in)
+    fast = activation == "tanh" and recurrent_activation == "sigmoid"  # the pair the kernels compile
+    forward, backward_step = K.step_bodies("lstm", dtype, fast, f_gate, f_in, df_gate, df_in)
     # One product a step: [x_t 1 h_{t-1} rm] [W; b; U] = z_t (batch, 4u), the gates in the loop's order.
     # XH[t] holds that row for step t (the kernels write h_t rm into XH[t + 1]); the backward then finds
     # [dW; db; dU] = XH^T dZ in one product too.
