@@ -4,7 +4,8 @@
 
 1. Threads: the BLAS under NumPy gets no more threads than the CPUs this process may use, and
    ``fit``/``predict`` time their own steps at each thread count and keep the fastest (a busy
-   process beside yours can make one thread several times faster than two).
+   process beside yours can make one thread several times faster than two); they also time
+   whether the threads work inside each matrix product or over parts of the batch (convnets).
    ``glassnet.config.set_num_threads(n)`` or ``GLASSNET_NUM_THREADS=n`` fixes the count;
    ``set_num_threads(None)`` hands the choice back.
 2. Compiled kernels: memory-bound loops (the optimizer's update, ...) run as one compiled pass with
@@ -47,7 +48,7 @@ train("first fit (compiles or loads kernels)")  # numba caches compiled kernels 
 model = train("default (threads chosen by timing)")
 decision = thread_tuner.last_decision(model, "fit")
 if decision is not None:  # None when there was nothing to choose (one CPU)
-    print(f"  fit kept {decision.count} thread(s): {decision.median * 1e3:.2f} ms per step")
+    print(f"  fit kept {decision.count}: {decision.median * 1e3:.2f} ms per step")
 
 config.set_num_threads(1)  # fixed by hand: nothing changes it now
 train("1 thread, fixed")

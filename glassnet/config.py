@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .backend import backend, set_backend  # keras.config.backend(); the array backend: "numpy" or "cupy"
 
@@ -30,6 +30,26 @@ _CGROUP_ROOT = Path("/sys/fs/cgroup")
 _limits: Any = None  # threadpoolctl's handle of the limit in force (kept so it stays applied)
 _fixed_by_user = False  # set_num_threads(n) or GLASSNET_NUM_THREADS: the step timer leaves the count alone
 _blas: Any = None  # threadpoolctl's controllers of the BLAS libraries, found once (finding them takes ~1 ms)
+_kernel_threads: int | None = None  # threads glassnet's own kernels split over; None: as many as the BLAS has
+
+
+class ThreadSetting(NamedTuple):
+    """How a loop spends its threads: ``blas`` threads inside each matrix product, and ``kernels``
+    threads over which glassnet's compiled kernels (and the convolutions' chunks of samples) split.
+
+    ``(n, n)``: the BLAS parallelises each product, the kernels split the rest.  ``(1, n)``: every
+    product runs on one thread, and glassnet runs n parts of the batch at once instead. The second
+    wins on convnets: their products are many and small, and OpenBLAS's idle threads keep spinning for
+    a while after each product, taking the cores that glassnet's own threads need.
+    """
+
+    blas: int
+    kernels: int
+
+    def __str__(self) -> str:
+        if self.blas == self.kernels:
+            return f"{self.blas} thread{'s' if self.blas > 1 else ''}"
+        return f"{self.kernels} threads over the batch (BLAS {self.blas})"
 
 
 def available_cpus(cgroup_root: Path | str = _CGROUP_ROOT) -> int:
@@ -62,17 +82,19 @@ def cgroup_cpu_quota(root: Path) -> int | None:
 
 
 def set_num_threads(n: int | None) -> None:
-    """Use ``n`` threads in the BLAS (matrix products) from now on; ``None`` returns to the default.
+    """Use ``n`` threads from now on (the BLAS's and glassnet's kernels'); ``None`` returns to the default.
 
-    A number fixes the count: ``fit`` and ``predict`` stop choosing it by timing their steps.
-    ``None`` restores the default (the CPUs this process may use) and lets them choose again.
+    A number fixes the count: ``fit`` and ``predict`` no longer change how many threads are used.
+    With ``n >= 2`` they still time which way of spending them is faster (inside each matrix product,
+    or over parts of the batch with one-thread products: :class:`ThreadSetting`).
+    ``None`` restores the default (the CPUs this process may use) and lets them choose the count again.
 
     Raises
     ------
     ValueError
         If ``n`` is neither None nor a whole number >= 1.
     """
-    global _limits, _fixed_by_user
+    global _limits, _fixed_by_user, _kernel_threads
     if n is None:
         _fixed_by_user = False
         n = available_cpus()
@@ -81,6 +103,8 @@ def set_num_threads(n: int | None) -> None:
     else:
         _fixed_by_user = True
     from threadpoolctl import threadpool_limits
+
+    _kernel_threads = None  # the kernels follow the BLAS again
 
     _limits = threadpool_limits(limits=n, user_api="blas")
 
@@ -107,6 +131,25 @@ def _set_blas_threads(n: int) -> None:
     """Set the BLAS thread count without fixing it (the step timer's switch: ~1 microsecond)."""
     for lib in _blas_libraries():
         lib.set_num_threads(n)
+
+
+def apply_threads(setting: ThreadSetting) -> None:
+    """Put ``setting`` in force (the step timer's switch: microseconds); it does not fix the count."""
+    global _kernel_threads
+    if blas_threads_now() != setting.blas:
+        _set_blas_threads(setting.blas)
+    _kernel_threads = None if setting.kernels == setting.blas else setting.kernels  # equal: follow the BLAS
+
+
+def threads_now() -> ThreadSetting:
+    """The setting in force: the BLAS thread count and the kernels' (~10 us to read)."""
+    blas = blas_threads_now()
+    return ThreadSetting(blas, blas if _kernel_threads is None else _kernel_threads)
+
+
+def kernel_threads_now() -> int:
+    """How many threads glassnet's own kernels may split their work over now (~10 us to read)."""
+    return blas_threads_now() if _kernel_threads is None else _kernel_threads
 
 
 def blas_threads_now() -> int:
@@ -150,5 +193,6 @@ def apply_default() -> None:
         return
 
 
-__all__ = ["ENV_VAR", "available_cpus", "backend", "blas_threads_now", "set_backend", "cgroup_cpu_quota", "get_num_threads", "set_num_threads",
-           "threads_fixed_by_user", "threads_from_environment"]
+__all__ = ["ENV_VAR", "ThreadSetting", "apply_threads", "available_cpus", "backend", "blas_threads_now",
+           "cgroup_cpu_quota", "get_num_threads", "kernel_threads_now", "set_backend", "set_num_threads",
+           "threads_fixed_by_user", "threads_from_environment", "threads_now"]

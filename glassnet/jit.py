@@ -19,10 +19,11 @@ from __future__ import annotations
 import os
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from . import backend
+from . import backend, config
 
 ENV_VAR = "GLASSNET_JIT"
 _enabled = os.environ.get(ENV_VAR, "1").strip() not in ("0", "false", "off", "no")
@@ -105,4 +106,51 @@ class Kernel:
         return f"<glassnet.jit.Kernel {self.name}: {'compiled' if enabled() else 'NumPy reference'}>"
 
 
-__all__ = ["ENV_VAR", "Kernel", "available", "enabled", "set_enabled"]
+# --- running independent parts of a kernel's work at once --------------------------------------------
+_pool: ThreadPoolExecutor | None = None
+
+
+def workers() -> int:
+    """How many threads a kernel may split its work over now (~10 us to read).
+
+    That is what the user fixed or ``fit``'s step timer chose (:func:`glassnet.config.kernel_threads_now`):
+    by default as many as the BLAS has, or all of them while the BLAS runs on one thread
+    (:class:`glassnet.config.ThreadSetting`). When the timer dropped to one thread because the
+    machine is busy, a split would only wait on the busy core.
+    """
+    return config.kernel_threads_now()
+
+
+def product_parts() -> int:
+    """How many parts of work that includes matrix products may run at once: :func:`workers` divided by
+    the BLAS's own threads (each part's products use those), so the threads in use stay within the setting."""
+    return max(1, config.kernel_threads_now() // max(1, config.blas_threads_now()))
+
+
+def run_parts(fn: Callable[..., Any], parts: Sequence[tuple[Any, ...]]) -> None:
+    """``fn(*args)`` for every ``args`` in ``parts``, all at once: the first on this thread, the rest on a pool.
+
+    For compiled loops (they release the GIL, ``nogil``) over independent parts of the work, e.g. the
+    samples of a batch or the slices of a flat array: each part must write to its own outputs.
+    An exception in any part is raised here, after every part has finished.
+    """
+    global _pool
+    if len(parts) < 2:
+        for args in parts:
+            fn(*args)
+        return
+    if _pool is None:
+        with _lock:
+            if _pool is None:
+                _pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="glassnet-kernel")
+    futures = [_pool.submit(fn, *args) for args in parts[1:]]
+    try:
+        fn(*parts[0])
+    finally:
+        for future in futures:
+            future.exception()  # wait for every part, even when this thread's part failed
+    for future in futures:
+        future.result()
+
+
+__all__ = ["ENV_VAR", "Kernel", "available", "enabled", "product_parts", "run_parts", "set_enabled", "workers"]

@@ -1,4 +1,4 @@
-"""Choose the BLAS thread count by timing the training steps themselves.
+"""Choose the thread setting by timing the training steps themselves.
 
 Why: on a quiet 2-core machine two BLAS threads make the MNIST convnet's step about 25% faster
 than one. With one other busy process on those cores the same two threads wait for each other
@@ -24,32 +24,44 @@ How: ``fit`` and ``predict`` wrap each step in :meth:`StepTimer.begin`/:meth:`St
    probed rarely. A probe also starts at once when the median of the recent steps grows past
    :attr:`StepTimer.slowdown` times the chosen median (load arrived).
 
+The candidates are :class:`~glassnet.config.ThreadSetting` s: how many threads, and whether they
+work inside each matrix product (the BLAS's threads) or over parts of the batch (glassnet's own,
+with one-thread products). For the MNIST convnet the second is about 35% faster on 2 cores: its
+products are small, and OpenBLAS's threads keep spinning for a while after each one, so a kernel
+split run beside them gains nothing. For an MLP the BLAS's threads win. Again only timing tells.
+
 A probe costs a few steps at a worse count, so the loss is bounded. The choice is remembered for
-the same model and loop, so the next ``fit`` or ``predict`` before the next recheck is due starts with
-it and does not probe again (a cross-validation runs many short fits). When the user fixed the count
+the same model and loop, so the next ``fit`` or ``predict`` starts with it and does not probe again
+before its recheck is due, or, when the choice is older than its interval, before it has run for
+:attr:`StepTimer.recheck_seconds` (a cross-validation runs many short fits, a notebook many short
+predicts). When the user fixed the count
 (:func:`glassnet.config.set_num_threads` or ``GLASSNET_NUM_THREADS``), or the process may use one
-CPU only, :func:`step_timer` returns a timer that does nothing.
+CPU only, :func:`step_timer` times only the two ways of spending the fixed count (or, for one
+thread, returns a timer that does nothing).
 """
 
 from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import NamedTuple
 
 from . import config
+from .config import ThreadSetting
 
 
 class StepTimer:
-    """Times steps and switches the BLAS thread count to the fastest of ``candidates``.
+    """Times steps and switches to the fastest of ``candidates``.
 
     Parameters
     ----------
-    candidates : list of int
-        Thread counts to try, e.g. ``[2, 1]``.
+    candidates : list
+        Settings to try, e.g. ``[ThreadSetting(2, 2), ThreadSetting(1, 2), ThreadSetting(1, 1)]``:
+        the first is the default (put back by :meth:`close`), the last the safe one (the warm-up's).
+        Anything hashable works; the tests use plain counts.
     set_threads : callable
-        Sets the thread count (a parameter so that tests can watch it).
+        Puts a candidate in force (a parameter so that tests can watch it).
     clock : callable
         Seconds as a float (``time.perf_counter``; a parameter for tests).
     """
@@ -63,23 +75,29 @@ class StepTimer:
     slowdown = 1.5
     hopeless = 2.0
     recent_steps = 5
+    settle_seconds = 0.25  # after a probe, steps are not watched for a slowdown (OpenBLAS spins ~0.1 s)
 
-    def __init__(self, candidates: list[int], set_threads: Callable[[int], None] = config._set_blas_threads,
+    def __init__(self, candidates: list[Hashable], set_threads: Callable[[Hashable], None] = config.apply_threads,
                  clock: Callable[[], float] = time.perf_counter, remembered: Decision | None = None) -> None:
         self.candidates = list(dict.fromkeys(candidates))
         self._set_threads, self._clock = set_threads, clock
         self._current = self.candidates[0]
-        self.chosen: int | None = None  # the count in force after the last probe
-        self.history: list[tuple[int, float]] = []  # (count chosen, its median step seconds), per probe
+        self.chosen: Hashable | None = None  # the setting in force after the last probe
+        self.history: list[tuple[Hashable, float]] = []  # (setting chosen, its median step seconds), per probe
         self.on_decision: Callable[[Decision], None] | None = None
         self._warmup_left = self.warmup_steps
         self._started = 0.0
         self._interval = self.recheck_seconds
-        if remembered is not None and remembered.count in self.candidates and \
-                clock() - remembered.at < remembered.interval:
-            self._switch(remembered.count)  # the warm-up steps already run at the known best count
-            self.chosen, self._chosen_median, self._decided_at = remembered.count, remembered.median, remembered.at
-            self._interval = remembered.interval
+        if remembered is not None and remembered.count in self.candidates:
+            # The warm-up steps already run at the known best setting, and no probe starts the loop (on a
+            # 20-step predict a probe would cost more than it could win). A decision older than its
+            # interval is rechecked after recheck_seconds of this loop; a slowdown probes at once.
+            self._switch(remembered.count)
+            self.chosen, self._chosen_median = remembered.count, remembered.median
+            if clock() - remembered.at < remembered.interval:
+                self._decided_at, self._interval = remembered.at, remembered.interval
+            else:
+                self._decided_at, self._interval = clock(), self.recheck_seconds
             self._probing, self._recent = False, []
         else:
             self._switch(self.candidates[-1])
@@ -104,8 +122,10 @@ class StepTimer:
             if self._probe_index % len(self._active) == 0:  # a round is complete
                 self._drop_hopeless()
                 if self._probe_done():
-                    self._decide()
+                    self._next_block()
             return
+        if self._clock() < self._decided_at + self.settle_seconds:
+            return  # the probe's last settings may still hold cores: not the chosen one's own speed
         self._recent.append(elapsed)
         del self._recent[:-self.recent_steps]
         too_slow = (len(self._recent) == self.recent_steps
@@ -114,28 +134,48 @@ class StepTimer:
             self._start_probe()
 
     def close(self) -> None:
-        """Put back the count that was in force before the loop (the user's default)."""
+        """Put back the setting that was in force before the loop (the user's default)."""
         self._switch(self.candidates[0])
 
     # -- the probe --------------------------------------------------------------------------------
     def _start_probe(self) -> None:
+        # Settings whose BLAS runs several threads are probed after the others, in a block of their
+        # own: OpenBLAS's threads spin for about 0.1 s after each product, and a step of a one-thread
+        # BLAS setting run just after one of them would find a core taken and be timed too slow.
+        quiet = [c for c in self.candidates if not _blas_spins(c)]
+        spinning = [c for c in self.candidates if _blas_spins(c)]
+        self._blocks = [block for block in (quiet, spinning) if block]
         self._probing = True
-        self._probe_index = 0
-        self._active = list(self.candidates)  # the counts still in the running
-        self._samples: dict[int, list[float]] = {n: [] for n in self.candidates}
+        self._samples: dict[Hashable, list[float]] = {n: [] for n in self.candidates}
+        self._kept: list[Hashable] = []  # candidates of finished blocks still in the running
         self._recent: list[float] = []
+        self._start_block()
+
+    def _start_block(self) -> None:
+        self._probe_index = 0
+        self._active = self._blocks.pop(0)  # the candidates of this block still in the running
+
+    def _next_block(self) -> None:
+        self._kept += self._active
+        if self._blocks:
+            self._start_block()
+        else:
+            self._decide()
+
+    def _medians(self, candidates: list[Hashable]) -> dict[Hashable, float]:
+        return {n: statistics.median(self._samples[n]) for n in candidates}
 
     def _drop_hopeless(self) -> None:
-        medians = {n: statistics.median(self._samples[n]) for n in self._active}
+        medians = self._medians(self._kept + self._active)
         best = min(medians.values())
         kept = [n for n in self._active if medians[n] <= self.hopeless * best]
         if len(kept) < len(self._active):
             # The round-robin index restarts so that the kept counts still alternate.
             self._active, self._probe_index = kept, 0
 
-    def _probe_done(self) -> bool:
-        if len(self._active) == 1:
-            return True
+    def _probe_done(self) -> bool:  # this block's part of the probe
+        if not self._active or len(self._kept) + len(self._active) == 1:
+            return True  # the block's candidates were dropped, or only one is left in the running
         rounds = min(len(self._samples[n]) for n in self._active)
         if rounds >= self.max_probe_rounds:
             return True
@@ -143,29 +183,35 @@ class StepTimer:
                                                   for n in self._active)
 
     def _decide(self) -> None:
-        medians = {n: statistics.median(self._samples[n]) for n in self._active}
-        best = min(self._active, key=lambda n: medians[n])  # ties: the first (most threads) wins
+        medians = self._medians(self._kept)
+        # Ties: the earliest candidate (most threads) wins.
+        best = min(self._kept, key=lambda n: (medians[n], self.candidates.index(n)))
         self._switch(best)
         confirmed = self.chosen == best
         self._interval = min(2 * self._interval, self.max_recheck_seconds) if confirmed else self.recheck_seconds
         self.chosen, self._chosen_median = best, medians[best]
         self.history.append((best, medians[best]))
-        self._probing = False
+        self._probing, self._recent = False, []
         self._decided_at = self._clock()
         if self.on_decision is not None:
             self.on_decision(Decision(best, medians[best], self._decided_at, self._interval))
 
-    def _switch(self, n: int) -> None:
+    def _switch(self, n: Hashable) -> None:
         if n != self._current:
             self._set_threads(n)
             self._current = n
 
 
-class Decision(NamedTuple):
-    """A probe's outcome: the thread count kept, its median step seconds, when (clock seconds), and
-    how long it is trusted before the next probe (seconds)."""
+def _blas_spins(candidate: Hashable) -> bool:
+    """Whether a candidate runs the BLAS on several threads (which spin on after each product)."""
+    return getattr(candidate, "blas", 1) > 1
 
-    count: int
+
+class Decision(NamedTuple):
+    """A probe's outcome: the setting kept (a :class:`~glassnet.config.ThreadSetting`), its median
+    step seconds, when (clock seconds), and how long it is trusted before the next probe (seconds)."""
+
+    count: Hashable
     median: float
     at: float
     interval: float
@@ -178,7 +224,7 @@ class _NoTimer:
     """What :func:`step_timer` returns when there is nothing to choose: every call does nothing."""
 
     chosen = None
-    history: list[tuple[int, float]] = []
+    history: list[tuple[Hashable, float]] = []
 
     def begin(self) -> None:
         pass
@@ -195,22 +241,37 @@ def candidate_counts(cpus: int) -> list[int]:
     return sorted({cpus, max(1, cpus // 2), 1}, reverse=True)
 
 
+def candidate_settings(cpus: int, fixed: bool = False) -> list[ThreadSetting]:
+    """The settings worth timing with ``cpus`` threads at most (default first, safest last).
+
+    Each count of :func:`candidate_counts` in the BLAS, and all ``cpus`` threads over parts of the
+    batch with one-thread products, second. With ``fixed`` (the user chose the count) only the two
+    ways of spending all ``cpus`` threads.
+    """
+    counts = [cpus] if fixed else candidate_counts(cpus)
+    settings = [ThreadSetting(counts[0], counts[0])]
+    if cpus > 1:
+        settings.append(ThreadSetting(1, cpus))
+    settings += [ThreadSetting(n, n) for n in counts[1:]]
+    return settings
+
+
 def step_timer(loop: str = "fit", model: object = None) -> StepTimer | _NoTimer:
-    """A timer for one ``fit``/``predict`` loop, or one that does nothing when the count is fixed.
+    """A timer for one ``fit``/``predict`` loop, or one that does nothing when there is nothing to choose.
 
     ``loop`` and ``model`` name what is timed: the choice is remembered for them (a training step
-    and an inference step, or two models, may be best at different counts).
+    and an inference step, or two models, may be best at different settings).
 
     The candidates start from the thread count in force, so a BLAS the user limited by other means
-    (threadpoolctl, ``OMP_NUM_THREADS``) is never given more threads than it has.
+    (threadpoolctl, ``OMP_NUM_THREADS``) is never given more threads than it has. A count the user
+    fixed stays: only its two ways of being spent are timed.
     """
-    if config.threads_fixed_by_user():
-        return _NoTimer()
     current = config.blas_threads_now()  # 1 also when threadpoolctl is missing: nothing to change then
     if current <= 1:
         return _NoTimer()
     key = (loop, id(model))
-    timer = StepTimer(candidate_counts(current), remembered=_remembered.get(key))
+    timer = StepTimer(candidate_settings(current, fixed=config.threads_fixed_by_user()),
+                      remembered=_remembered.get(key))
     timer.on_decision = lambda decision: _remember(key, decision)
     return timer
 
@@ -226,4 +287,4 @@ def _remember(key: tuple[str, int], decision: Decision) -> None:
     _remembered[key] = decision
 
 
-__all__ = ["Decision", "StepTimer", "candidate_counts", "last_decision", "step_timer"]
+__all__ = ["Decision", "StepTimer", "candidate_counts", "candidate_settings", "last_decision", "step_timer"]

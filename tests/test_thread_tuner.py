@@ -7,7 +7,8 @@ import pytest
 
 import glassnet as keras
 from glassnet import config, thread_tuner
-from glassnet.thread_tuner import StepTimer, candidate_counts
+from glassnet.config import ThreadSetting
+from glassnet.thread_tuner import StepTimer, candidate_counts, candidate_settings
 
 
 class FakeMachine:
@@ -77,9 +78,13 @@ def test_a_remembered_choice_skips_the_probe_and_a_fresh_timer_starts_from_it():
     assert machine.threads == 1  # the warm-up steps already use the remembered count
     used = machine.run(again, 10)
     assert used == [1] * 10 and again.chosen == 1
-    machine.now += decided[-1].interval + 1  # too old to trust: probe again
+    machine.now += decided[-1].interval + 1  # too old to trust for long: kept, but rechecked after 1 s
     stale = StepTimer([2, 1], set_threads=machine.set_threads, clock=machine.clock, remembered=decided[-1])
-    assert stale.chosen is None
+    assert stale.chosen == 1 and machine.threads == 1
+    machine.cost = {2: 0.030, 1: 0.042}  # the load left meanwhile
+    used = machine.run(stale, int(StepTimer.recheck_seconds / 0.042) + 10)
+    assert used[:int(StepTimer.recheck_seconds / 0.042) - 1] == [1] * (int(StepTimer.recheck_seconds / 0.042) - 1)
+    assert stale.chosen == 2
 
 
 def test_load_arriving_mid_training_triggers_a_new_probe():
@@ -146,6 +151,55 @@ def test_close_puts_back_the_first_count():
 @pytest.mark.parametrize("cpus,expected", [(1, [1]), (2, [2, 1]), (4, [4, 2, 1]), (16, [16, 8, 1])])
 def test_candidates_are_all_half_and_one(cpus, expected):
     assert candidate_counts(cpus) == expected
+
+
+@pytest.mark.parametrize("cpus,fixed,expected", [
+    (1, False, [(1, 1)]),
+    (2, False, [(2, 2), (1, 2), (1, 1)]),
+    (4, False, [(4, 4), (1, 4), (2, 2), (1, 1)]),
+    (4, True, [(4, 4), (1, 4)]),   # a count the user fixed: only the two ways of spending it
+])
+def test_settings_are_the_counts_and_all_threads_over_the_batch(cpus, fixed, expected):
+    assert candidate_settings(cpus, fixed) == [ThreadSetting(*e) for e in expected]
+
+
+BLAS2, BATCH2, ONE = ThreadSetting(2, 2), ThreadSetting(1, 2), ThreadSetting(1, 1)
+
+
+def test_settings_whose_blas_spins_are_probed_in_a_block_after_the_others():
+    # A one-thread-BLAS step right after a two-thread one would find OpenBLAS's threads still spinning.
+    machine = FakeMachine({BLAS2: 0.033, BATCH2: 0.021, ONE: 0.030})
+    timer = StepTimer([BLAS2, BATCH2, ONE], set_threads=machine.set_threads, clock=machine.clock)
+    used = machine.run(timer, 30)
+    assert used[:10] == [ONE] + [BATCH2, ONE] * 3 + [BLAS2] * 3
+    assert timer.chosen == BATCH2 and used[-15:] == [BATCH2] * 15
+
+
+def test_under_load_the_spinning_block_costs_one_step():
+    machine = FakeMachine({BLAS2: 0.138, BATCH2: 0.060, ONE: 0.043})
+    timer = StepTimer([BLAS2, BATCH2, ONE], set_threads=machine.set_threads, clock=machine.clock)
+    used = machine.run(timer, 20)
+    assert timer.chosen == ONE and used.count(BLAS2) == 1  # over twice the best: dropped after one step
+
+
+def test_the_steps_just_after_a_probe_are_not_taken_for_a_slowdown():
+    machine = FakeMachine({BLAS2: 0.033, BATCH2: 0.021, ONE: 0.030})
+    timer = StepTimer([BLAS2, BATCH2, ONE], set_threads=machine.set_threads, clock=machine.clock)
+    machine.run(timer, 10)
+    assert timer.chosen == BATCH2
+    machine.cost[BATCH2] = 0.045  # as slow as OpenBLAS's spinning threads make the first steps
+    machine.run(timer, int(StepTimer.settle_seconds / 0.045))
+    assert not timer._probing
+    machine.run(timer, StepTimer.recent_steps + 1)  # a lasting slowdown is still noticed
+    assert timer._probing
+
+
+def test_a_count_fixed_by_the_user_only_chooses_how_its_threads_work(default_threads):
+    config.set_num_threads(2)
+    timer = thread_tuner.step_timer()
+    assert timer.candidates == [BLAS2, BATCH2]
+    timer.close()
+    assert config.threads_now() == BLAS2
 
 
 @pytest.fixture

@@ -21,12 +21,10 @@ the results agree to rounding (numba may use other instructions for sqrt and div
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .. import config, jit
+from .. import jit
 from ..backend import xp
 
 
@@ -286,17 +284,11 @@ KERNELS = (sgd, adam, rmsprop, nadam, adamax, adagrad)
 
 # --- splitting a large variable over threads ----------------------------------------------------------
 SPLIT_MIN = 1 << 18  # elements: below this a thread hand-off (~20-50 us) costs more than it saves
-_pool: ThreadPoolExecutor | None = None
 
 
 def blas_threads() -> int:
-    """The BLAS thread count in force, i.e. what the user or ``fit``'s thread tuner chose (~10 us to read).
-
-    The kernels follow it: when two threads make the matrix products faster they also speed up the
-    update (one core cannot use all of the memory bandwidth), and when the tuner dropped to one
-    thread because the machine is busy, splitting the update would only wait on the busy core.
-    """
-    return config.blas_threads_now()
+    """The thread count the update may use: :func:`glassnet.jit.workers`, i.e. the BLAS thread count in force."""
+    return jit.workers()
 
 
 def run_split(fn: Callable[..., Any], arrays: tuple[Any, ...], scalars: tuple[Any, ...], threads: int) -> None:
@@ -305,19 +297,13 @@ def run_split(fn: Callable[..., Any], arrays: tuple[Any, ...], scalars: tuple[An
     The compiled loops release the GIL (``nogil``) and each element depends on its own position only,
     so the chunks are independent and the result is bit for bit that of one call.
     """
-    global _pool
     n = arrays[0].size
     if threads < 2 or n < SPLIT_MIN:
         fn(*arrays, *scalars)
         return
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="glassnet-kernel")
     bounds = [n * k // threads for k in range(threads + 1)]
-    futures = [_pool.submit(fn, *(a[lo:hi] for a in arrays), *scalars)
-               for lo, hi in zip(bounds[1:-1], bounds[2:])]
-    fn(*(a[:bounds[1]] for a in arrays), *scalars)  # the first chunk on this thread
-    for future in futures:
-        future.result()
+    jit.run_parts(fn, [(*(a[lo:hi] for a in arrays), *scalars) for lo, hi in zip(bounds[:-1], bounds[1:])])
+
 
 __all__ = ["KERNELS", "SPLIT_MIN", "adagrad", "adam", "adamax", "blas_threads", "nadam", "rmsprop",
            "run_split", "sgd"]

@@ -29,7 +29,8 @@ from ... import backend
 from ...backend import xp
 from ..tensor import Tensor, as_tensor, is_recording, record
 from . import math as m
-from .im2col import Pads, col2im_add, crop_hw, im2col, pad_hw, pair, resolve_padding, sample_chunks
+from .im2col import Pads, col2im_add, crop_hw, im2col, pad_hw, pair, resolve_padding
+from .parallel import batch_chunks, run_chunks
 
 
 # --- arguments ---------------------------------------------------------------------------------
@@ -96,19 +97,24 @@ def _conv_forward(x: Any, w: Any, strides: tuple[int, int], pads: Pads, dilation
     xpad = pad_hw(x, pads)
     w2 = w.reshape(kh * kw * cin, cout)
     pixels = out_hw[0] * out_hw[1]
-    chunks = sample_chunks(n, pixels * kh * kw * cin, kh * kw * cin)
+    chunks = batch_chunks(n, pixels * kh * kw * cin, kh * kw * cin)
     z = xp.empty((n * pixels, cout), dtype=xp.result_type(x.dtype, w.dtype))
-    cols = None
-    for ch in chunks:
-        cols = im2col(xpad[ch], (kh, kw), out_hw, strides, dilation)
-        part = z[ch.start * pixels:ch.stop * pixels]
-        xp.matmul(cols, w2, out=part)
-        if bias is not None:
-            part += bias
-        if relu:  # max with a zeros array: several times faster in NumPy than max with the scalar 0
-            xp.maximum(part, xp.zeros((), dtype=part.dtype) if part.size < 4096 else _zeros(part), out=part)
-    kept = cols if keep_cols and len(chunks) == 1 else None
-    return z.reshape(n, out_hw[0], out_hw[1], cout), kept
+    kept: list[Any] = [None]
+
+    def forward(part: list[slice]) -> None:  # the chunks of one thread (parallel.run_chunks)
+        for ch in part:
+            cols = im2col(xpad[ch], (kh, kw), out_hw, strides, dilation)
+            out = z[ch.start * pixels:ch.stop * pixels]
+            xp.matmul(cols, w2, out=out)
+            if bias is not None:
+                out += bias
+            if relu:  # max with a zeros array: several times faster in NumPy than max with the scalar 0
+                xp.maximum(out, xp.zeros((), dtype=out.dtype) if out.size < 4096 else _zeros(out), out=out)
+            if keep_cols and len(chunks) == 1:
+                kept[0] = cols
+
+    run_chunks(forward, chunks)
+    return z.reshape(n, out_hw[0], out_hw[1], cout), kept[0]
 
 
 def _conv_backward(x: Any, x_shape: tuple[int, ...], w: Any, delta: Any, strides: tuple[int, int], pads: Pads,
@@ -124,23 +130,27 @@ def _conv_backward(x: Any, x_shape: tuple[int, ...], w: Any, delta: Any, strides
     n, ho, wo = delta.shape[:3]
     (pt, pb), (pl, pr) = pads
     padded = (n, x_shape[1] + pt + pb, x_shape[2] + pl + pr, cin)
-    chunks = sample_chunks(n, ho * wo * kh * kw * cin, kh * kw * cin)
+    chunks = batch_chunks(n, ho * wo * kh * kw * cin, kh * kw * cin)
     use_kept = len(chunks) == 1 and cols is not None
     xpad = pad_hw(x, pads) if need_w and not use_kept else None
     dw = xp.zeros((kh * kw * cin, cout), dtype=delta.dtype) if need_w else None
     db = xp.zeros(cout, dtype=delta.dtype) if need_b else None
     dx = xp.zeros(padded, dtype=delta.dtype) if need_x else None
-    for ch in chunks:
-        d2 = delta[ch].reshape(-1, cout)
-        if relu_out is not None:
-            d2 = d2 * (relu_out[ch].reshape(-1, cout) > 0)
-        if need_w:
-            dw += (cols if use_kept else im2col(xpad[ch], (kh, kw), (ho, wo), strides, dilation)).T @ d2
-        if need_b:
-            # ones @ delta is one GEMV, 2-3x faster than delta.sum(axis=0) on this machine.
-            db += xp.ones(d2.shape[0], dtype=d2.dtype) @ d2
-        if need_x:
-            col2im_add(d2, w, dx[ch], (ho, wo), strides, dilation)
+
+    def backward(part: list[slice], dw: Any, db: Any) -> None:  # one thread's chunks, its own dw and db
+        for ch in part:
+            d2 = delta[ch].reshape(-1, cout)
+            if relu_out is not None:
+                d2 = d2 * (relu_out[ch].reshape(-1, cout) > 0)
+            if need_w:
+                dw += (cols if use_kept else im2col(xpad[ch], (kh, kw), (ho, wo), strides, dilation)).T @ d2
+            if need_b:
+                # ones @ delta is one GEMV, 2-3x faster than delta.sum(axis=0) on this machine.
+                db += xp.ones(d2.shape[0], dtype=d2.dtype) @ d2
+            if need_x:
+                col2im_add(d2, w, dx[ch], (ho, wo), strides, dilation)
+
+    run_chunks(backward, chunks, (dw, db))
     return (crop_hw(dx, pads) if need_x else None), (dw.reshape(w.shape) if need_w else None), db
 
 

@@ -15,6 +15,8 @@ forward, per chunk:   z = cols @ W2 (the columns gathered in cell order);  p = m
 backward, per chunk:  dz = dp routed to the winning cell (unpool4, which also sums db), then
                       dW += cols^T dz  and  dx += col2im(dz W2^T), as the convolution's own backward.
 
+The chunks are independent: with more than one thread for glassnet's kernels they run on several
+threads at once (:mod:`.parallel`), each with its own dW and db summed at the end.
 Only the pooled output (4x smaller) and the codes are kept between the passes; the full-size
 activation never leaves the cache.  Conv output rows/columns that the pooling drops (an odd size)
 are never computed.  With numba and many input channels the backward skips the dense products:
@@ -36,6 +38,7 @@ from ..tensor import Tensor, is_recording, record
 from . import conv_kernels as ck
 from .conv import check_conv_args
 from .im2col import cell_cols, col2im_add, crop_hw, pad_hw, resolve_padding
+from .parallel import run_chunks, sample_parts, split_count
 
 # Values per chunk (about 2 MiB of float32): a chunk's activation and columns stay in cache.
 FUSED_BLOCK = 1 << 19
@@ -79,14 +82,17 @@ def conv2d_relu_max_pool(x: Any, kernel: Tensor, bias: Tensor | None = None, str
     pooled = xp.empty((n, hp, wp, cout), dtype=dtype)
     # Winning cell per output (or 4: blocked by the ReLU); predict keeps none (an empty array).
     code = xp.empty(pooled.shape if recording else (0, 0, 0, 0), dtype=xp.uint8)
-    cols_buf = xp.empty((step, 2, 2, hp, wp, kh, kw, cin), dtype=dtype)
-    z_buf = xp.empty((step, 2, 2, hp, wp, cout), dtype=dtype)
-    for ch in chunks:
-        nc = ch.stop - ch.start
-        cols = cell_cols(xpad[ch], (kh, kw), (hp, wp), strides, dilation, cols_buf[:nc])
-        z = z_buf[:nc]
-        xp.matmul(cols.reshape(-1, k), w2, out=z.reshape(-1, cout))     # z = cols @ W2
-        ck.pool4_kernel(z, b, True, pooled[ch], code[ch])                # p = max(max_cells(z + b), 0)
+    def forward(part: list[slice]) -> None:  # the chunks of one thread (parallel.run_chunks)
+        cols_buf = xp.empty((step, 2, 2, hp, wp, kh, kw, cin), dtype=dtype)
+        z_buf = xp.empty((step, 2, 2, hp, wp, cout), dtype=dtype)
+        for ch in part:
+            nc = ch.stop - ch.start
+            cols = cell_cols(xpad[ch], (kh, kw), (hp, wp), strides, dilation, cols_buf[:nc])
+            z = z_buf[:nc]
+            xp.matmul(cols.reshape(-1, k), w2, out=z.reshape(-1, cout))     # z = cols @ W2
+            ck.pool4_kernel(z, b, True, pooled[ch], code[ch])                # p = max(max_cells(z + b), 0)
+
+    run_chunks(forward, chunks)
     if not recording:
         return Tensor(pooled)
     parents = (x, kernel) if bias is None else (x, kernel, bias)
@@ -101,25 +107,34 @@ def conv2d_relu_max_pool(x: Any, kernel: Tensor, bias: Tensor | None = None, str
             none = xp.empty((0, 0, 0, 0), dtype=dtype)
             w_t = xp.ascontiguousarray(w.transpose(3, 0, 1, 2))             # (out, kh, kw, in)
             dw_t = xp.zeros(w_t.shape, dtype=dtype) if need_w else none
-            for ch in chunks:
-                ck.sparse_backward_kernel(xpad[ch], w_t, delta[ch], code[ch], dw_t, dx[ch] if need_x else none, db,
-                                          *geometry)
+
+            def sparse(part: list[slice], dw_t: Any, db: Any) -> None:  # no columns: one piece per thread
+                for ch in part:
+                    ck.sparse_backward_kernel(xpad[ch], w_t, delta[ch], code[ch], dw_t, dx[ch] if need_x else none,
+                                              db, *geometry)
+
+            run_chunks(sparse, sample_parts(n, split_count(n, products=False)), (dw_t, db), products=False)
             grads = (crop_hw(dx, pads) if need_x else None, dw_t.transpose(1, 2, 3, 0).copy() if need_w else None)
             return grads if bias is None else grads + (db if need_b else None,)
-        dz_buf = xp.empty((step, 2, 2, hp, wp, cout), dtype=dtype)
-        dw = xp.zeros(kernel.shape, dtype=dtype)
-        for ch in chunks:
-            nc = ch.stop - ch.start
-            dz = dz_buf[:nc]
-            ck.unpool4_kernel(delta[ch], code[ch], dz, db)               # dz = dp at the winner, db += dp
-            dz2 = dz.reshape(-1, cout)
-            if need_w:
-                cols = cell_cols(xpad[ch], (kh, kw), (hp, wp), strides, dilation, cols_buf[:nc])
-                dw.reshape(k, cout)[...] += cols.reshape(-1, k).T @ dz2  # dW2 += cols^T dz
-            if need_x:  # dx += col2im(dz W2^T), with dz back in pixel order (conv output (2 hp, 2 wp))
-                dz_pixels = dz.transpose(0, 3, 1, 4, 2, 5).reshape(-1, cout)
-                col2im_add(dz_pixels, w, dx[ch], (2 * hp, 2 * wp), strides, dilation)
-        grads = (crop_hw(dx, pads) if need_x else None, dw if need_w else None)
+
+        def dense(part: list[slice], dw: Any, db: Any) -> None:
+            cols_buf = xp.empty((step, 2, 2, hp, wp, kh, kw, cin), dtype=dtype)
+            dz_buf = xp.empty((step, 2, 2, hp, wp, cout), dtype=dtype)
+            for ch in part:
+                nc = ch.stop - ch.start
+                dz = dz_buf[:nc]
+                ck.unpool4_kernel(delta[ch], code[ch], dz, db)               # dz = dp at the winner, db += dp
+                dz2 = dz.reshape(-1, cout)
+                if need_w:
+                    cols = cell_cols(xpad[ch], (kh, kw), (hp, wp), strides, dilation, cols_buf[:nc])
+                    dw.reshape(k, cout)[...] += cols.reshape(-1, k).T @ dz2  # dW2 += cols^T dz
+                if need_x:  # dx += col2im(dz W2^T), with dz back in pixel order (conv output (2 hp, 2 wp))
+                    dz_pixels = dz.transpose(0, 3, 1, 4, 2, 5).reshape(-1, cout)
+                    col2im_add(dz_pixels, w, dx[ch], (2 * hp, 2 * wp), strides, dilation)
+
+        dw = xp.zeros(kernel.shape, dtype=dtype) if need_w else None
+        run_chunks(dense, chunks, (dw, db))
+        grads = (crop_hw(dx, pads) if need_x else None, dw)
         return grads if bias is None else grads + (db if need_b else None,)
 
     return record(pooled, parents, backward)

@@ -1,0 +1,128 @@
+"""The batch split over threads (engine/ops/parallel.py): the same results at every thread setting."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from glassnet import config, jit
+from glassnet.config import ThreadSetting
+from glassnet.engine.ops import conv as C
+from glassnet.engine.ops import fused as F
+from glassnet.engine.ops import parallel
+from glassnet.engine.tensor import GradientTape, Variable
+
+SETTINGS = [ThreadSetting(1, 1), ThreadSetting(1, 2), ThreadSetting(2, 2), ThreadSetting(1, 3)]
+
+
+@pytest.fixture
+def setting(request):
+    before = config.threads_now()
+    config.apply_threads(request.param)
+    yield request.param
+    config.apply_threads(before)
+
+
+@pytest.mark.parametrize("n,parts", [(10, 3), (2, 4), (1, 1), (7, 7), (128, 2)])
+def test_sample_parts_cover_the_batch_in_near_equal_ranges(n, parts):
+    ranges = parallel.sample_parts(n, parts)
+    assert len(ranges) == min(n, parts)
+    assert [i for r in ranges for i in range(r.start, r.stop)] == list(range(n))
+    sizes = [r.stop - r.start for r in ranges]
+    assert min(sizes) >= 1 and max(sizes) - min(sizes) <= 1
+
+
+@pytest.mark.parametrize("setting,with_products,without", [
+    (ThreadSetting(1, 1), 1, 1), (ThreadSetting(1, 2), 2, 2), (ThreadSetting(2, 2), 1, 2), (ThreadSetting(2, 4), 2, 4),
+], indirect=["setting"])
+def test_split_count_keeps_the_threads_in_use_within_the_setting(setting, with_products, without):
+    # With two BLAS threads per product, two parts at once would run four threads on two.
+    assert parallel.split_count(100) == with_products
+    assert parallel.split_count(100, products=False) == without
+    assert parallel.split_count(1) == 1  # never more parts than chunks
+
+
+@pytest.mark.parametrize("setting", [ThreadSetting(1, 3)], indirect=True)
+def test_run_chunks_deals_the_chunks_and_sums_the_accumulators(setting):
+    chunks = parallel.sample_parts(10, 10)
+    parts, threads, copies = [], set(), []
+    total = np.zeros(3)
+    lock = threading.Lock()
+
+    def work(part, acc, none):
+        assert none is None
+        with lock:
+            parts.append(tuple(c.start for c in part))
+            threads.add(threading.get_ident())
+            copies.append(id(acc))
+        for c in part:
+            acc += c.start  # each part adds into its own copy
+
+    parallel.run_chunks(work, chunks, (total, None))
+    assert sorted(parts) == [(0, 3, 6, 9), (1, 4, 7), (2, 5, 8)]  # every third chunk
+    assert threading.get_ident() in threads and len(threads) >= 2 and len(set(copies)) == 3
+    np.testing.assert_array_equal(total, np.full(3, sum(range(10))))
+
+
+def test_run_parts_raises_a_parts_error_after_every_part_ended():
+    finished = []
+
+    def work(i):
+        if i == 1:
+            raise ValueError("part 1 failed")
+        threading.Event().wait(0.05)
+        finished.append(i)
+
+    with pytest.raises(ValueError, match="part 1 failed"):
+        jit.run_parts(work, [(0,), (1,), (2,)])
+    assert sorted(finished) == [0, 2]
+
+
+def _conv_results(fused: bool, cin: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    x = Variable(rng.normal(size=(9, 12, 12, cin)), dtype="float64")
+    w = Variable(rng.normal(size=(3, 3, cin, 5)) * 0.3, dtype="float64")
+    b = Variable(rng.normal(size=5) * 0.1, dtype="float64")
+    with GradientTape() as tape:
+        out = (F.conv2d_relu_max_pool(x, w, b) if fused else C.conv2d(x, w, b, fuse_relu=True))
+        loss = (out * out).sum()
+    return [out.numpy(), *tape.gradient(loss, [x, w, b])]
+
+
+@pytest.mark.parametrize("fused", [True, False], ids=["fused", "conv2d"])
+@pytest.mark.parametrize("cin", [1, 9], ids=["products", "sparse"])
+@pytest.mark.parametrize("block", [None, 64], ids=["cached-chunks", "one-sample-chunks"])
+def test_convolutions_give_the_same_values_at_every_thread_setting(fused, cin, block, monkeypatch):
+    if block is not None:
+        monkeypatch.setattr(F, "FUSED_BLOCK", block)
+    before = config.threads_now()
+    try:
+        results = []
+        for s in SETTINGS:
+            config.apply_threads(s)
+            results.append(_conv_results(fused, cin))
+    finally:
+        config.apply_threads(before)
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-12)  # sums in another order: float64 rounding
+
+
+def test_set_num_threads_makes_the_kernels_follow_the_blas_again():
+    before = config.threads_now()
+    try:
+        config.apply_threads(ThreadSetting(1, 2))
+        assert config.kernel_threads_now() == jit.workers() == 2 and config.blas_threads_now() == 1
+        assert config.threads_now() == ThreadSetting(1, 2)
+        config.set_num_threads(1)
+        assert config.threads_now() == ThreadSetting(1, 1)
+    finally:
+        config.set_num_threads(None)
+        config.apply_threads(before)
+
+
+def test_thread_settings_read_as_words():
+    assert str(ThreadSetting(2, 2)) == "2 threads" and str(ThreadSetting(1, 1)) == "1 thread"
+    assert str(ThreadSetting(1, 4)) == "4 threads over the batch (BLAS 1)"
