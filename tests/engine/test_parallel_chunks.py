@@ -126,3 +126,38 @@ def test_set_num_threads_makes_the_kernels_follow_the_blas_again():
 def test_thread_settings_read_as_words():
     assert str(ThreadSetting(2, 2)) == "2 threads" and str(ThreadSetting(1, 1)) == "1 thread"
     assert str(ThreadSetting(1, 4)) == "4 threads over the batch (BLAS 1)"
+
+
+def _lstm_results(mask: bool, return_sequences: bool, seed: int = 3):
+    from glassnet.engine.ops.recurrent import lstm
+
+    rng = np.random.default_rng(seed)
+    batch, T, n_in, u = 7, 5, 3, 4
+    x = Variable(rng.normal(size=(batch, T, n_in)), dtype="float64")
+    w = Variable(rng.normal(size=(n_in, 4 * u)) * 0.5, dtype="float64")
+    U = Variable(rng.normal(size=(u, 4 * u)) * 0.5, dtype="float64")
+    b = Variable(rng.normal(size=4 * u) * 0.1, dtype="float64")
+    h0 = Variable(rng.normal(size=(batch, u)), dtype="float64")
+    steps_kept = rng.random((batch, T)) > 0.3 if mask else None
+    rm = (rng.random((batch, u)) > 0.2) / 0.8
+    with GradientTape() as tape:
+        out, states = lstm(x, w, U, b, initial_state=[h0, Variable(np.zeros((batch, u)), dtype="float64")],
+                           mask=steps_kept, return_sequences=return_sequences, recurrent_mask=rm)
+        loss = (out * out).sum() + (states[0] * states[0]).sum()
+    return [out.numpy(), *tape.gradient(loss, [x, w, U, b, h0])]
+
+
+@pytest.mark.parametrize("mask", [False, True], ids=["all-steps", "masked"])
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["last", "sequences"])
+def test_the_lstm_gives_the_same_values_with_its_rows_split_over_threads(mask, return_sequences):
+    before = config.threads_now()
+    try:
+        results = []
+        for s in SETTINGS:
+            config.apply_threads(s)
+            results.append(_lstm_results(mask, return_sequences))
+    finally:
+        config.apply_threads(before)
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-12)

@@ -13,6 +13,7 @@ from ...backend import xp
 from ..tensor import Tensor, is_recording
 from . import recurrent_kernels as K
 from . import sequences as seq
+from .parallel import run_chunks, sample_parts, split_count
 
 __all__ = ["lstm"]
 
@@ -107,15 +108,24 @@ def lstm(x: Any, kernel: Tensor, recurrent_kernel: Tensor, bias: Tensor | None =
     Z = xp.empty((T if keep else 1, batch, 4 * u), dtype=dtype)   # [o i f g] of every step (training)
     TC = xp.empty((T if keep else 1, batch, u), dtype=dtype)       # tanh(c_t)
 
+    # The samples are independent: with threads over the batch (engine/ops/parallel.py) each thread
+    # runs the whole loop over t for its own rows p of every array.
+    parts = sample_parts(batch, split_count(batch))
+
     def steps() -> None:
         """The loop over t (run again by a second backward: the first writes dZ over the gates)."""
         H[0] = 0 if h0 is None else h0.data
         C[0] = 0 if c0 is None else c0.data
-        for t in range(T):
-            s = t if keep else 0
-            z = xp.matmul(XH[t], WU_fwd, out=Z[s])   # z_t = x_t W + b + (h_{t-1} rm) U
-            forward(z, C[t % nc], H[t % nh], None if keeps is None else keeps[t], rm,
-                    C[(t + 1) % nc], TC[s], H[(t + 1) % nh], XH[t + 1], n1)
+        run_chunks(steps_of, parts)
+
+    def steps_of(rows: list[slice]) -> None:
+        for p in rows:
+            rm_p = None if rm is None else rm[p]
+            for t in range(T):
+                s = t if keep else 0
+                z = xp.matmul(XH[t, p], WU_fwd, out=Z[s, p])   # z_t = x_t W + b + (h_{t-1} rm) U
+                forward(z, C[t % nc, p], H[t % nh, p], None if keeps is None else keeps[t, p], rm_p,
+                        C[(t + 1) % nc, p], TC[s, p], H[(t + 1) % nh, p], XH[t + 1, p], n1)
 
     steps()
     parents = seq.parents(x, kernel, recurrent_kernel, bias, h0, c0)
@@ -128,15 +138,21 @@ def lstm(x: Any, kernel: Tensor, recurrent_kernel: Tensor, bias: Tensor | None =
             steps()
         used.append(True)
         UT = xp.ascontiguousarray(WU[n1:].T)     # (4u, u): dh_{t-1} = dz_t U^T
-        for t in range(T - 1, -1, -1):
-            if dH is not None:
-                dh += dH[t]
-            kt = None if keeps is None else keeps[t]
-            backward_step(Z[t], C[t], TC[t], dh, dc, kt)  # dz_t over the gates; dc <- dC/dc_{t-1}
-            if kt is None:
-                seq.times(xp.matmul(Z[t], UT, out=dh), rm)   # dh_{t-1} = dz_t U^T (* rm)
-            else:  # the kernel zeroed dh where the step is kept; a skipped step passes dh through
-                dh += seq.times(Z[t] @ UT, rm)
+
+        def back_through_time(rows: list[slice]) -> None:
+            for p in rows:
+                dh_p, dc_p, rm_p = dh[p], dc[p], None if rm is None else rm[p]
+                for t in range(T - 1, -1, -1):
+                    if dH is not None:
+                        dh_p += dH[t, p]
+                    kt = None if keeps is None else keeps[t, p]
+                    backward_step(Z[t, p], C[t, p], TC[t, p], dh_p, dc_p, kt)  # dz_t over the gates; dc <- dC/dc_{t-1}
+                    if kt is None:
+                        seq.times(xp.matmul(Z[t, p], UT, out=dh_p), rm_p)   # dh_{t-1} = dz_t U^T (* rm)
+                    else:  # the kernel zeroed dh where the step is kept; a skipped step passes dh through
+                        dh_p += seq.times(Z[t, p] @ UT, rm_p)
+
+        run_chunks(back_through_time, parts)
         XT = XH[:T].reshape(T * batch, width)
         dZ = Z.reshape(T * batch, 4 * u)
         named: dict[int, Any] = {}
