@@ -29,6 +29,9 @@ work inside each matrix product (the BLAS's threads) or over parts of the batch 
 with one-thread products). For the MNIST convnet the second is about 35% faster on 2 cores: its
 products are small, and OpenBLAS's threads keep spinning for a while after each one, so a kernel
 split run beside them gains nothing. For an MLP the BLAS's threads win. Again only timing tells.
+Because of that spinning, a probe times the settings with several BLAS threads last, in a block of
+their own, and a step of a one-thread-BLAS setting that starts within :attr:`StepTimer.settle_seconds`
+of a step with several BLAS threads (or of the loop's start) is run but not timed.
 
 A probe costs a few steps at a worse count, so the loss is bounded. The choice is remembered for
 the same model and loop, so the next ``fit`` or ``predict`` starts with it and does not probe again
@@ -75,7 +78,9 @@ class StepTimer:
     slowdown = 1.5
     hopeless = 2.0
     recent_steps = 5
-    settle_seconds = 0.25  # after a probe, steps are not watched for a slowdown (OpenBLAS spins ~0.1 s)
+    # OpenBLAS's threads spin for about 0.1 s after a product: for this long after a step with several
+    # BLAS threads, a step of a one-thread-BLAS setting is not timed in a probe, nor watched for a slowdown.
+    settle_seconds = 0.15
 
     def __init__(self, candidates: list[Hashable], set_threads: Callable[[Hashable], None] = config.apply_threads,
                  clock: Callable[[], float] = time.perf_counter, remembered: Decision | None = None) -> None:
@@ -88,6 +93,9 @@ class StepTimer:
         self._warmup_left = self.warmup_steps
         self._started = 0.0
         self._interval = self.recheck_seconds
+        # Until when a step of a one-thread-BLAS setting may still find OpenBLAS's threads spinning
+        # (the work before the loop ran at the default setting, candidates[0]).
+        self._spins_until = clock() + self.settle_seconds if _blas_spins(self.candidates[0]) else -1.0
         if remembered is not None and remembered.count in self.candidates:
             # The warm-up steps already run at the known best setting, and no probe starts the loop (on a
             # 20-step predict a probe would cost more than it could win). A decision older than its
@@ -117,6 +125,10 @@ class StepTimer:
             self._warmup_left -= 1
             return
         if self._probing:
+            if _blas_spins(self._current):
+                self._spins_until = self._clock() + self.settle_seconds
+            elif self._started < self._spins_until:
+                return  # a core was still taken by spinning BLAS threads: not this setting's own time
             self._samples[self._current].append(elapsed)
             self._probe_index += 1
             if self._probe_index % len(self._active) == 0:  # a round is complete
