@@ -21,8 +21,10 @@ How: ``fit`` and ``predict`` wrap each step in :meth:`StepTimer.begin`/:meth:`St
    doubles each time a probe confirms the count, up to :attr:`StepTimer.max_recheck_seconds` (30 s),
    and starts over at 1 s when the count changes: a probe spoiled by a short burst of load (another
    program's threads still spinning down) is corrected within a second, and a settled machine is
-   probed rarely. A probe also starts at once when the median of the recent steps grows past
-   :attr:`StepTimer.slowdown` times the chosen median (load arrived).
+   probed rarely. Such a periodic recheck first times each other setting once: only one within
+   :attr:`StepTimer.recheck_margin` of the chosen median starts a full probe. A full probe also
+   starts at once when the median of the recent steps grows past :attr:`StepTimer.slowdown` times
+   the chosen median (load arrived).
 
 The candidates are :class:`~glassnet.config.ThreadSetting` s: how many threads, and whether they
 work inside each matrix product (the BLAS's threads) or over parts of the batch (glassnet's own,
@@ -77,6 +79,7 @@ class StepTimer:
     max_recheck_seconds = 30.0
     slowdown = 1.5
     hopeless = 2.0
+    recheck_margin = 1.1  # a periodic recheck times each other setting once; one this close to the choice starts a full probe
     recent_steps = 5
     # OpenBLAS's threads spin for about 0.1 s after a product: for this long after a step with several
     # BLAS threads, a step of a one-thread-BLAS setting is not timed in a probe, nor watched for a slowdown.
@@ -129,6 +132,9 @@ class StepTimer:
                 self._spins_until = self._clock() + self.settle_seconds
             elif self._started < self._spins_until:
                 return  # a core was still taken by spinning BLAS threads: not this setting's own time
+            if self._quick:
+                self._challenged(elapsed)
+                return
             self._samples[self._current].append(elapsed)
             self._probe_index += 1
             if self._probe_index % len(self._active) == 0:  # a round is complete
@@ -143,25 +149,44 @@ class StepTimer:
         too_slow = (len(self._recent) == self.recent_steps
                     and statistics.median(self._recent) > self.slowdown * self._chosen_median)
         if too_slow or self._clock() - self._decided_at > self._interval:
-            self._start_probe()
+            self._start_probe(quick=not too_slow)
 
     def close(self) -> None:
         """Put back the setting that was in force before the loop (the user's default)."""
         self._switch(self.candidates[0])
 
     # -- the probe --------------------------------------------------------------------------------
-    def _start_probe(self) -> None:
+    def _start_probe(self, quick: bool = False) -> None:
+        # A periodic recheck (``quick``) first times every other setting once against the choice's
+        # median: a full probe only when one comes within recheck_margin of it. On a settled machine a
+        # recheck then costs one step per other setting instead of several rounds.
+        self._quick = quick and self.chosen is not None
+        candidates = [c for c in self.candidates if not (self._quick and c == self.chosen)]
         # Settings whose BLAS runs several threads are probed after the others, in a block of their
         # own: OpenBLAS's threads spin for about 0.1 s after each product, and a step of a one-thread
         # BLAS setting run just after one of them would find a core taken and be timed too slow.
-        quiet = [c for c in self.candidates if not _blas_spins(c)]
-        spinning = [c for c in self.candidates if _blas_spins(c)]
+        quiet = [c for c in candidates if not _blas_spins(c)]
+        spinning = [c for c in candidates if _blas_spins(c)]
         self._blocks = [block for block in (quiet, spinning) if block]
         self._probing = True
         self._samples: dict[Hashable, list[float]] = {n: [] for n in self.candidates}
         self._kept: list[Hashable] = []  # candidates of finished blocks still in the running
         self._recent: list[float] = []
         self._start_block()
+
+    def _challenged(self, elapsed: float) -> None:
+        """A quick recheck's step of one other setting: a full probe if it comes close, else the next one."""
+        if elapsed <= self.recheck_margin * self._chosen_median:
+            self._start_probe()
+            return
+        self._active.pop(0)
+        if self._active:
+            return
+        if self._blocks:
+            self._start_block()
+            return
+        self._switch(self.chosen)  # every other setting was clearly slower: the choice stands
+        self._conclude(self.chosen, self._chosen_median, confirmed=True)
 
     def _start_block(self) -> None:
         self._probe_index = 0
@@ -199,14 +224,16 @@ class StepTimer:
         # Ties: the earliest candidate (most threads) wins.
         best = min(self._kept, key=lambda n: (medians[n], self.candidates.index(n)))
         self._switch(best)
-        confirmed = self.chosen == best
+        self._conclude(best, medians[best], confirmed=self.chosen == best)
+
+    def _conclude(self, best: Hashable, median: float, confirmed: bool) -> None:
         self._interval = min(2 * self._interval, self.max_recheck_seconds) if confirmed else self.recheck_seconds
-        self.chosen, self._chosen_median = best, medians[best]
-        self.history.append((best, medians[best]))
+        self.chosen, self._chosen_median = best, median
+        self.history.append((best, median))
         self._probing, self._recent = False, []
         self._decided_at = self._clock()
         if self.on_decision is not None:
-            self.on_decision(Decision(best, medians[best], self._decided_at, self._interval))
+            self.on_decision(Decision(best, median, self._decided_at, self._interval))
 
     def _switch(self, n: Hashable) -> None:
         if n != self._current:

@@ -204,6 +204,27 @@ def test_settings_whose_blas_spins_are_probed_after_the_others_and_leave_them_un
     assert used[-20:] == [BATCH2] * 20
 
 
+def test_a_periodic_recheck_times_each_other_setting_once_when_the_choice_is_clearly_best():
+    machine = SpinningBlas({BLAS2: 0.033, BATCH2: 0.021, ONE: 0.030})
+    timer = StepTimer([BLAS2, BATCH2, ONE], set_threads=machine.set_threads, clock=machine.clock)
+    while timer.chosen is None:
+        machine.run(timer, 1)
+    used = machine.run(timer, int(8 / 0.021))  # 8 s: rechecks after about 1, 2 and 4 s
+    rechecks = len(timer.history) - 1
+    assert rechecks >= 3 and all(choice == BATCH2 for choice, _ in timer.history)
+    assert used.count(BLAS2) == rechecks and used.count(ONE) == rechecks  # one step each per recheck
+
+
+def test_a_recheck_that_finds_a_close_setting_probes_in_full():
+    machine = FakeMachine({2: 0.030, 1: 0.042})
+    timer = make_timer(machine)
+    machine.run(timer, 20)
+    assert timer.chosen == 2
+    machine.cost[1] = 0.031  # now within the recheck margin: rounds decide, not one step
+    used = machine.run(timer, int(1.2 / 0.030))
+    assert used.count(1) >= StepTimer.probe_rounds
+
+
 def test_under_load_the_spinning_block_costs_one_step():
     machine = FakeMachine({BLAS2: 0.138, BATCH2: 0.060, ONE: 0.043})
     timer = StepTimer([BLAS2, BATCH2, ONE], set_threads=machine.set_threads, clock=machine.clock)
