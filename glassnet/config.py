@@ -105,6 +105,7 @@ def set_num_threads(n: int | None) -> None:
     from threadpoolctl import threadpool_limits
 
     _kernel_threads = None  # the kernels follow the BLAS again
+    _take_control(_blas_libraries())
 
     _limits = threadpool_limits(limits=n, user_api="blas")
 
@@ -127,9 +128,24 @@ def _blas_libraries() -> list[Any]:
     return _blas
 
 
+def _take_control(libraries: Any) -> None:
+    """Let this Python thread set the BLAS thread count.
+
+    threadpoolctl (3.6 and later) lets only the first Python thread that set OpenBLAS's count set it
+    again; from any other thread the call silently does nothing. ``fit`` may run in another thread (a
+    notebook's background job, the playground's server), and its step timer must still take effect.
+    """
+    for lib in libraries:
+        clear = getattr(type(lib), "clear_controlling_thread", None)
+        if clear is not None:
+            clear(force=True)
+
+
 def _set_blas_threads(n: int) -> None:
-    """Set the BLAS thread count without fixing it (the step timer's switch: ~1 microsecond)."""
-    for lib in _blas_libraries():
+    """Set the BLAS thread count without fixing it (the step timer's switch: microseconds)."""
+    libraries = _blas_libraries()
+    _take_control(libraries)
+    for lib in libraries:
         lib.set_num_threads(n)
 
 

@@ -307,3 +307,23 @@ def test_the_step_timer_is_closed_when_fit_fails(monkeypatch, default_threads):
     with pytest.raises(RuntimeError, match="boom"):
         model.fit(np.zeros((8, 4), "float32"), np.zeros(8, "float32"), verbose=0, callbacks=[Boom()])
     assert closed == [True]
+
+
+def test_the_blas_count_can_be_switched_from_another_python_thread(default_threads):
+    # threadpoolctl lets only one Python thread set OpenBLAS's count unless glassnet takes control:
+    # the step timer of a fit run in a background thread would then switch nothing.
+    import threading
+
+    config._set_blas_threads(2)  # this thread sets it first
+    if config.blas_threads_now() != 2:
+        pytest.skip("the BLAS here cannot be given 2 threads")
+    seen = []
+
+    def in_other_thread():
+        config._set_blas_threads(1)
+        seen.append(config.blas_threads_now())
+
+    worker = threading.Thread(target=in_other_thread)
+    worker.start()
+    worker.join()
+    assert seen == [1] and config.blas_threads_now() == 1
