@@ -129,7 +129,7 @@ W = np.array([[1.0, -2.0], [0.5, -0.25]])
 
 
 def _value(r: Any) -> float:
-    return float(r(gn.Tensor(W)).data)
+    return float(r(gn.Tensor(W)).numpy())
 
 
 def test_l1_l2_values_without_a_half() -> None:

@@ -82,4 +82,4 @@ def test_a_variable_is_row_major_whatever_it_is_given() -> None:
     fortran = np.asfortranarray(np.arange(6.0).reshape(2, 3))
     var = gn.Variable(fortran)
     assert var.data.flags.c_contiguous
-    np.testing.assert_array_equal(var.data, fortran)
+    np.testing.assert_array_equal(var.numpy(), fortran)

@@ -113,14 +113,14 @@ def test_conv_net_gradients_match_finite_differences(rng: np.random.Generator) -
     x, y = rng.normal(size=(2, 5, 5, 1)), rng.normal(size=(2, 2))
     t = gn.trace(model, x, y)
     for var, record in zip(model.trainable_weights, t.weights):
-        numeric = np.zeros_like(var.data)
+        numeric = np.zeros_like(var.numpy())
         for i in range(var.data.size):
             flat = var.data.reshape(-1)
             old = flat[i]
             costs = []
             for step in (1e-6, -1e-6):
                 flat[i] = old + step
-                costs.append(float(model.compiled_loss[0](y, model(x, training=True)).data))
+                costs.append(float(model.compiled_loss[0](y, model(x, training=True)).numpy()))
             flat[i] = old
             numeric.reshape(-1)[i] = (costs[0] - costs[1]) / 2e-6
         np.testing.assert_allclose(record.gradient, numeric, rtol=1e-6, atol=1e-9)

@@ -16,7 +16,7 @@ ALL = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)", "cos(x1)", "co
 
 
 def test_values_by_hand() -> None:
-    out = FeatureCross(ALL)(np.array([[3.0, -2.0]], "float32")).data
+    out = FeatureCross(ALL)(np.array([[3.0, -2.0]], "float32")).numpy()
     expected = [3, -2, 9, 4, -6, np.sin(3), np.sin(-2), np.cos(3), np.cos(-2)]
     assert out.shape == (1, 9) and out.dtype == np.float32
     assert np.allclose(out[0], expected, atol=1e-6)

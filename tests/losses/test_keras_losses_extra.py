@@ -47,7 +47,7 @@ CASES = [
 def test_same_value_as_keras(keras, name, kwargs, y, p, reduction) -> None:
     ours = getattr(losses, name)(reduction=reduction, **kwargs)
     theirs = getattr(keras.losses, name)(reduction=reduction, **kwargs)
-    np.testing.assert_allclose(np.asarray(ours(y, p).data), keras.ops.convert_to_numpy(theirs(y, p)),
+    np.testing.assert_allclose(np.asarray(ours(y, p).numpy()), keras.ops.convert_to_numpy(theirs(y, p)),
                                rtol=1e-5, atol=1e-6)
 
 
@@ -63,7 +63,7 @@ def test_sample_weights_as_keras(keras, name, kwargs, y, p) -> None:
 def test_function_forms_match_keras(keras, fn) -> None:
     y, p = {"binary_focal_crossentropy": (BIN_T, PROB), "categorical_focal_crossentropy": (ONEHOT, PROB)}.get(
         fn, (MASK_T, MASK_P))
-    np.testing.assert_allclose(np.asarray(getattr(losses, fn)(y, p).data),
+    np.testing.assert_allclose(np.asarray(getattr(losses, fn)(y, p).numpy()),
                                keras.ops.convert_to_numpy(getattr(keras.losses, fn)(y, p)), rtol=1e-5, atol=1e-6)
     assert getattr(gn.metrics, fn) if hasattr(keras.metrics, fn) else True
 
@@ -124,7 +124,7 @@ def test_ctc_is_torch_ctc_in_float64_and_infeasible_labels_cost_inf() -> None:
     np.testing.assert_allclose(losses.ctc(SEQ_LABELS, SEQ_LOGITS.astype(np.float64)).numpy(), expected.numpy(),
                                rtol=1e-10)
     # 3 steps cannot spell 1, 1, 1 (repeats need a blank between them): P = 0, as torch's inf.
-    assert np.isinf(float(losses.ctc(np.array([[1, 1, 1]]), SEQ_LOGITS[:1, :3]).data[0]))
+    assert np.isinf(float(losses.ctc(np.array([[1, 1, 1]]), SEQ_LOGITS[:1, :3]).numpy()[0]))
 
 
 def test_bad_arguments_are_named() -> None:

@@ -152,7 +152,7 @@ def test_hand_set_xor_network_is_or_and_nand_into_and() -> None:
     assert hidden.get_weights()[0].tolist() == [[1, -1], [1, -1]] and hidden.get_weights()[1].tolist() == [-0.5, 1.5]
     assert out.get_weights()[0].ravel().tolist() == [1, 1] and out.get_weights()[1].tolist() == [-1.5]
     x, y = logic_gates.load_data("xor")
-    assert hidden(x).data.tolist() == [[0, 1], [1, 1], [1, 1], [1, 0]]  # OR and NAND of each input
+    assert hidden(x).numpy().tolist() == [[0, 1], [1, 1], [1, 1], [1, 0]]  # OR and NAND of each input
     assert model.predict(x, verbose=0).ravel().tolist() == y.tolist()
 
 

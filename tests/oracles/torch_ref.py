@@ -66,8 +66,8 @@ def torch_mlp_from(model: Any, activation: str = "tanh") -> torch.nn.Sequential:
     dense = [layer for layer in model.layers if hasattr(layer, "kernel")]
     modules: list[torch.nn.Module] = []
     for i, layer in enumerate(dense):
-        kernel = torch.tensor(np.asarray(layer.kernel.data, dtype=np.float64))
-        bias = None if layer.bias is None else torch.tensor(np.asarray(layer.bias.data, dtype=np.float64))
+        kernel = torch.tensor(np.asarray(layer.kernel.numpy(), dtype=np.float64))
+        bias = None if layer.bias is None else torch.tensor(np.asarray(layer.bias.numpy(), dtype=np.float64))
         modules.append(torch_linear(kernel, bias))
         if i < len(dense) - 1:
             acts = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU, "sigmoid": torch.nn.Sigmoid}

@@ -62,7 +62,7 @@ def test_filters_of_a_deeper_layer_show_one_row_per_filter_and_one_panel_per_cha
     fig = plotting.plot_conv_filters(model, layer=2)             # Conv2D(3, 1) on 2 channels
     assert len(_images(fig)) == 3 * 2
     assert [ax.get_title() for ax in fig.axes[:2]] == ["filter 0, ch 0", "ch 1"]
-    np.testing.assert_array_equal(_images(fig)[3], model.layers[2].kernel.data[:, :, 1, 1])
+    np.testing.assert_array_equal(_images(fig)[3], model.layers[2].kernel.numpy()[:, :, 1, 1])
 
 
 def test_conv_filter_errors_name_the_problem() -> None:

@@ -53,7 +53,7 @@ def test_histograms_compare_each_kernel_with_the_weights_given(tmp_path) -> None
         assert set(stairs) == {"initial (given)", "now"}
         counts, edges = stairs["now"]
         assert len(edges) == 13
-        np.testing.assert_array_equal(counts, np.histogram(layer.kernel.data.astype(np.float64).ravel(), edges)[0])
+        np.testing.assert_array_equal(counts, np.histogram(layer.kernel.numpy().astype(np.float64).ravel(), edges)[0])
         np.testing.assert_array_equal(stairs["initial (given)"][0], np.histogram(start.astype(np.float64), edges)[0])
         assert ax.get_title().startswith(f"{layer.name} kernel {tuple(layer.kernel.shape)}")
     assert (tmp_path / "w.png").read_bytes()[:4] == b"\x89PNG"
@@ -112,7 +112,7 @@ def test_landscape_values_are_the_loss_at_the_moved_weights_and_weights_come_bac
     assert land.losses[2, 2] == pytest.approx(center, rel=1e-6)
     # Grid point (row i = beta, column j = alpha): move the weights by hand and evaluate.
     d1, d2 = land.directions
-    moved = [(w.data.astype(np.float64) + 0.5 * u - 0.25 * v).astype("float32")
+    moved = [(w.numpy().astype(np.float64) + 0.5 * u - 0.25 * v).astype("float32")
              for w, u, v in zip(model.trainable_weights, d1, d2)]
     for var, value in zip(model.trainable_weights, moved):
         var.assign(value)
