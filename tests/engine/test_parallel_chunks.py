@@ -80,6 +80,21 @@ def test_run_parts_raises_a_parts_error_after_every_part_ended():
     assert sorted(finished) == [0, 2]
 
 
+def _assert_same_at_every_setting(compute):
+    """``compute()`` (a list of arrays) at every setting of SETTINGS gives the same values."""
+    before = config.threads_now()
+    try:
+        results = []
+        for setting in SETTINGS:
+            config.apply_threads(setting)
+            results.append(compute())
+    finally:
+        config.apply_threads(before)
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-12)  # sums in another order: float64 rounding
+
+
 def _conv_results(fused: bool, cin: int, seed: int = 0):
     rng = np.random.default_rng(seed)
     x = Variable(rng.normal(size=(9, 12, 12, cin)), dtype="float64")
@@ -97,17 +112,7 @@ def _conv_results(fused: bool, cin: int, seed: int = 0):
 def test_convolutions_give_the_same_values_at_every_thread_setting(fused, cin, block, monkeypatch):
     if block is not None:
         monkeypatch.setattr(F, "FUSED_BLOCK", block)
-    before = config.threads_now()
-    try:
-        results = []
-        for s in SETTINGS:
-            config.apply_threads(s)
-            results.append(_conv_results(fused, cin))
-    finally:
-        config.apply_threads(before)
-    for other in results[1:]:
-        for a, b in zip(results[0], other):
-            np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-12)  # sums in another order: float64 rounding
+    _assert_same_at_every_setting(lambda: _conv_results(fused, cin))
 
 
 def test_set_num_threads_makes_the_kernels_follow_the_blas_again():
@@ -150,14 +155,4 @@ def _lstm_results(mask: bool, return_sequences: bool, seed: int = 3):
 @pytest.mark.parametrize("mask", [False, True], ids=["all-steps", "masked"])
 @pytest.mark.parametrize("return_sequences", [False, True], ids=["last", "sequences"])
 def test_the_lstm_gives_the_same_values_with_its_rows_split_over_threads(mask, return_sequences):
-    before = config.threads_now()
-    try:
-        results = []
-        for s in SETTINGS:
-            config.apply_threads(s)
-            results.append(_lstm_results(mask, return_sequences))
-    finally:
-        config.apply_threads(before)
-    for other in results[1:]:
-        for a, b in zip(results[0], other):
-            np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-12)
+    _assert_same_at_every_setting(lambda: _lstm_results(mask, return_sequences))
