@@ -162,23 +162,21 @@ def main() -> None:
     names = list(rows[0][3])
     header = f"{'width':>5} | {'batch':>5} | {'steps':>5} | " + " | ".join(f"{n:>17}" for n in names) + " | " + " | ".join(
         f"{'ratio ' + n.split(' ', 1)[-1].strip('()'):>12}" for n in names[:-1])
-    print()
-    print(header)
-    print("-" * len(header))
-    for width, batch, steps, ms in rows:
-        t = ms["torch"][0]
-        cells = " | ".join(f"{ms[n][0]:>17.2f}" for n in names)
-        ratios = " | ".join(f"{ms[n][0] / t:>12.2f}" for n in names[:-1])
-        print(f"{width:>5} | {batch:>5} | {steps:>5} | {cells} | {ratios}")
-    if args.cpu:
-        print("\nprocess CPU time, ms per step (all threads of the process together)")
+
+    def table(column: int) -> None:  # column 0: wall ms per step, 1: process CPU ms per step
         print(header)
         print("-" * len(header))
         for width, batch, steps, ms in rows:
-            t = ms["torch"][1]
-            cells = " | ".join(f"{ms[n][1]:>17.2f}" for n in names)
-            ratios = " | ".join(f"{ms[n][1] / t:>12.2f}" for n in names[:-1])
+            t = ms["torch"][column]
+            cells = " | ".join(f"{ms[n][column]:>17.2f}" for n in names)
+            ratios = " | ".join(f"{ms[n][column] / t:>12.2f}" for n in names[:-1])
             print(f"{width:>5} | {batch:>5} | {steps:>5} | {cells} | {ratios}")
+
+    print()
+    table(0)
+    if args.cpu:
+        print("\nprocess CPU time, ms per step (all threads of the process together)")
+        table(1)
     print("\nratio = glassnet / PyTorch: below 1.00 glassnet is faster")
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from static_checks import numpy_imports
 
 import glassnet as gn
 from glassnet import backend
@@ -58,17 +59,6 @@ CHECKED_FILES = ("glassnet/activations.py", "glassnet/regularizers.py", "glassne
                  "glassnet/ops_nn.py", "glassnet/ops_numpy.py", "glassnet/random.py",
                  "glassnet/models/compile_utils.py", "glassnet/models/masked_loss.py", "glassnet/models/data.py",
                  "glassnet/models/metrics_tracker.py", "glassnet/models/output_structure.py")
-
-
-def numpy_imports(source: str) -> list[int]:
-    """Line numbers of every ``import numpy...`` / ``from numpy... import`` in ``source`` (any depth)."""
-    lines = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "numpy" for a in node.names):
-            lines.append(node.lineno)
-        elif isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").split(".")[0] == "numpy":
-            lines.append(node.lineno)
-    return lines
 
 
 def reads_data_with_asarray(source: str) -> list[int]:

@@ -225,8 +225,8 @@ class Optimizer(OptimizerState):
             segments = group.segments[slot_names] = [
                 (group.params[lo:hi], *(group.tmp[lo:hi] if n is None else group.slots[n][lo:hi] for n in slot_names),
                  group.tmp[lo:hi]) for lo, hi in zip(group.offsets[:-1], group.offsets[1:])]
-        # A large variable is cut over the threads the BLAS uses (read only when there is one to cut).
-        threads = kernels.blas_threads() if group.params.size >= kernels.SPLIT_MIN else 1
+        # A large variable is cut over the threads the kernels may use (read only when there is one to cut).
+        threads = jit.workers() if group.params.size >= kernels.SPLIT_MIN else 1
         for (p, *rest), g in zip(segments, group.grad_arrays):
             kernels.run_split(fn, (p, g.reshape(-1), *rest), (decay, *scalars), threads)
 

@@ -286,11 +286,6 @@ KERNELS = (sgd, adam, rmsprop, nadam, adamax, adagrad)
 SPLIT_MIN = 1 << 18  # elements: below this a thread hand-off (~20-50 us) costs more than it saves
 
 
-def blas_threads() -> int:
-    """The thread count the update may use: :func:`glassnet.jit.workers`, i.e. the BLAS thread count in force."""
-    return jit.workers()
-
-
 def run_split(fn: Callable[..., Any], arrays: tuple[Any, ...], scalars: tuple[Any, ...], threads: int) -> None:
     """``fn(*arrays, *scalars)`` with the (equal-sized, flat) arrays cut into ``threads`` chunks run at once.
 
@@ -305,5 +300,5 @@ def run_split(fn: Callable[..., Any], arrays: tuple[Any, ...], scalars: tuple[An
     jit.run_parts(fn, [(*(a[lo:hi] for a in arrays), *scalars) for lo, hi in zip(bounds[:-1], bounds[1:])])
 
 
-__all__ = ["KERNELS", "SPLIT_MIN", "adagrad", "adam", "adamax", "blas_threads", "nadam", "rmsprop",
+__all__ = ["KERNELS", "SPLIT_MIN", "adagrad", "adam", "adamax", "nadam", "rmsprop",
            "run_split", "sgd"]

@@ -13,7 +13,6 @@ Three kinds of proof, since no GPU runs here:
 
 from __future__ import annotations
 
-import ast
 import os
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from static_checks import numpy_imports
 
 import glassnet as gn
 from glassnet import backend
@@ -42,17 +42,6 @@ ALLOWLIST = {
     "glassnet/engine/ops/conv_kernels.py": "numba loops (np.empty, scalars inside compiled code); NumPy backend only",
     "glassnet/engine/ops/recurrent_kernels.py": "numba loops (np.float32 constants in compiled code); NumPy backend only",
 }
-
-
-def numpy_imports(source: str) -> list[int]:
-    """Line numbers of every ``import numpy...`` / ``from numpy... import`` in ``source`` (any depth)."""
-    lines = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "numpy" for a in node.names):
-            lines.append(node.lineno)
-        elif isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").split(".")[0] == "numpy":
-            lines.append(node.lineno)
-    return lines
 
 
 def _seam_modules() -> list[Path]:

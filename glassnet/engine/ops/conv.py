@@ -99,9 +99,10 @@ def _conv_forward(x: Any, w: Any, strides: tuple[int, int], pads: Pads, dilation
     pixels = out_hw[0] * out_hw[1]
     chunks = batch_chunks(n, pixels * kh * kw * cin, kh * kw * cin)
     z = xp.empty((n * pixels, cout), dtype=xp.result_type(x.dtype, w.dtype))
-    kept: list[Any] = [None]
+    kept = None  # the columns, kept for the backward when the batch is one chunk
 
     def forward(part: list[slice]) -> None:  # the chunks of one thread (parallel.run_chunks)
+        nonlocal kept
         for ch in part:
             cols = im2col(xpad[ch], (kh, kw), out_hw, strides, dilation)
             out = z[ch.start * pixels:ch.stop * pixels]
@@ -111,10 +112,10 @@ def _conv_forward(x: Any, w: Any, strides: tuple[int, int], pads: Pads, dilation
             if relu:  # max with a zeros array: several times faster in NumPy than max with the scalar 0
                 xp.maximum(out, xp.zeros((), dtype=out.dtype) if out.size < 4096 else _zeros(out), out=out)
             if keep_cols and len(chunks) == 1:
-                kept[0] = cols
+                kept = cols
 
     run_chunks(forward, chunks)
-    return z.reshape(n, out_hw[0], out_hw[1], cout), kept[0]
+    return z.reshape(n, out_hw[0], out_hw[1], cout), kept
 
 
 def _conv_backward(x: Any, x_shape: tuple[int, ...], w: Any, delta: Any, strides: tuple[int, int], pads: Pads,
