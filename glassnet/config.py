@@ -150,8 +150,19 @@ def _set_blas_threads(n: int) -> None:
 
 
 def apply_threads(setting: ThreadSetting) -> None:
-    """Put ``setting`` in force (the step timer's switch: microseconds); it does not fix the count."""
+    """Put ``setting`` in force (the step timer's switch: microseconds); it does not fix the count.
+
+    Raises
+    ------
+    ValueError
+        If ``setting`` is not a pair of whole numbers >= 1 (``ThreadSetting(blas, kernels)``).
+    """
     global _kernel_threads
+    if not (isinstance(setting, tuple) and len(setting) == 2
+            and all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in setting)):
+        raise ValueError(f"apply_threads: setting must be ThreadSetting(blas, kernels) with whole numbers >= 1, "
+                         f"got {setting!r}")
+    setting = ThreadSetting(*setting)
     if blas_threads_now() != setting.blas:
         _set_blas_threads(setting.blas)
     _kernel_threads = None if setting.kernels == setting.blas else setting.kernels  # equal: follow the BLAS

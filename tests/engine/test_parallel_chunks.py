@@ -156,3 +156,11 @@ def _lstm_results(mask: bool, return_sequences: bool, seed: int = 3):
 @pytest.mark.parametrize("return_sequences", [False, True], ids=["last", "sequences"])
 def test_the_lstm_gives_the_same_values_with_its_rows_split_over_threads(mask, return_sequences):
     _assert_same_at_every_setting(lambda: _lstm_results(mask, return_sequences))
+
+
+@pytest.mark.parametrize("bad", [(0, 2), (2, -1), (1.5, 2), (True, 2), "2", (2,), None])
+def test_a_malformed_thread_setting_is_refused_and_changes_nothing(bad):
+    before = config.threads_now()
+    with pytest.raises(ValueError, match="apply_threads: setting must be ThreadSetting"):
+        config.apply_threads(bad)
+    assert config.threads_now() == before
