@@ -212,9 +212,10 @@ class Optimizer(OptimizerState):
         """Run the rule's kernel over the whole group, or variable by variable on the tape's gradients."""
         dtype = group.params.dtype.type
         kernel, slot_names, scalars = self._kernel_call(lr, step, dtype)
+        tiny = dtype(xp.finfo(dtype).tiny)  # slots below it are set to 0 (subnormals: optimizers/kernels.py)
         if not per_variable:
             slots = [group.tmp if n is None else group.slots[n] for n in slot_names]
-            kernel(group.params, group.grads, *slots, group.tmp, decay, *scalars)
+            kernel(group.params, group.grads, *slots, group.tmp, decay, tiny, *scalars)
             return
         # The caller checked jit.enabled() once for the step; the compiled function is called directly
         # on slices made once per group (a Python-level call per variable costs microseconds that count
@@ -228,7 +229,7 @@ class Optimizer(OptimizerState):
         # A large variable is cut over the threads the kernels may use (read only when there is one to cut).
         threads = jit.workers() if group.params.size >= kernels.SPLIT_MIN else 1
         for (p, *rest), g in zip(segments, group.grad_arrays):
-            kernels.run_split(fn, (p, g.reshape(-1), *rest), (decay, *scalars), threads)
+            kernels.run_split(fn, (p, g.reshape(-1), *rest), (decay, tiny, *scalars), threads)
 
     def _repack(self, variables: list[Variable]) -> None:
         if self._groups and self.iterations:

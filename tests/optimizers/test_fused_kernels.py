@@ -24,6 +24,11 @@ needs_numba = pytest.mark.skipif(not jit.available(), reason="numba is not insta
 RTOL = {np.float32: 2e-6, np.float64: 1e-12}
 
 
+def smallest_normal(dtype: Any) -> Any:
+    """The smallest normal number of ``dtype``, as the kernels take it after ``decay``."""
+    return dtype(np.finfo(dtype).tiny)
+
+
 @pytest.fixture
 def jit_on() -> Iterator[None]:
     previous = jit.set_enabled(True)
@@ -71,7 +76,7 @@ def test_compiled_loop_equals_reference(dtype: Any, decay: float) -> None:
         for _ in range(4):  # several steps: the slots carry errors forward if any
             g = rng.normal(size=n).astype(dtype)
             for name, (p, slots) in states.items():
-                run[name](p, g, *slots, np.empty_like(p), dtype(decay), *scalars)
+                run[name](p, g, *slots, np.empty_like(p), dtype(decay), smallest_normal(dtype), *scalars)
         (p_ref, s_ref), (p_jit, s_jit) = states["reference"], states["compiled"]
         assert np.isfinite(p_ref).all(), label
         np.testing.assert_allclose(p_jit, p_ref, rtol=RTOL[dtype], atol=0, err_msg=label)
@@ -85,7 +90,7 @@ def test_kernel_runs_reference_when_switched_off() -> None:
     try:
         assert not jit.enabled()
         p, g, mom = np.ones(3), np.full(3, 2.0), np.zeros(3)
-        kernels.sgd(p, g, mom, np.empty(3), 0.0, 0.5, 0.0, False, False)
+        kernels.sgd(p, g, mom, np.empty(3), 0.0, smallest_normal(np.float64), 0.5, 0.0, False, False)
         np.testing.assert_array_equal(p, [0.0, 0.0, 0.0])
     finally:
         jit.set_enabled(previous)
@@ -194,7 +199,7 @@ def test_split_over_threads_gives_the_same_bits(threads: int) -> None:
     f = np.float32
     p, g, mom, vel = (rng.normal(size=n).astype(f) for _ in range(4))
     vel = np.abs(vel)
-    scalars = (f(0.01), f(0.1), f(0.001), f(0.003), f(1e-7), False)
+    scalars = (f(0.01), smallest_normal(f), f(0.1), f(0.001), f(0.003), f(1e-7), False)
     one = [a.copy() for a in (p, g, mom, vel, vel, p)]
     split = [a.copy() for a in (p, g, mom, vel, vel, p)]
     one[4] = one[3]  # no AMSGrad: the unused slot is the velocity itself, as apply passes it
@@ -204,3 +209,55 @@ def test_split_over_threads_gives_the_same_bits(threads: int) -> None:
     kernels.run_split(fn, tuple(split), scalars, threads)
     for a, b in zip(split, one):
         np.testing.assert_array_equal(a, b)
+
+
+# --- subnormal numbers: decaying slots are set to zero below the smallest normal number -------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("compiled", [False, True])
+def test_decaying_slots_never_hold_subnormal_numbers(dtype: Any, compiled: bool) -> None:
+    """Slots a zero gradient makes decay (momentum, second moments, RMSprop's averages, Adamax's norm)
+    reach 0, not the subnormals that stall Intel CPUs; normal values, however small, are kept."""
+    if compiled and not jit.available():
+        pytest.skip("numba is not installed")
+    tiny = np.finfo(dtype).tiny
+    n = 6
+    # One weight per kind of slot value: a subnormal-to-be just above tiny, tiny itself, a normal value
+    # and negatives; the gradient is zero, so each slot only decays.
+    start = np.array([tiny * 1.05, -tiny * 1.05, tiny * 4, -tiny * 4, 1e-3, -1e-3], dtype=dtype)
+    for label, kernel, n_slots, scalars in _cases(dtype):
+        if kernel is kernels.adagrad:
+            continue  # its accumulator only grows
+        p = np.ones(n, dtype=dtype)
+        slots = [np.abs(start) if s > 0 or kernel is kernels.adamax else start.copy() for s in range(n_slots)]
+        if kernel is kernels.rmsprop:
+            slots[0] += dtype(1)  # the mean square stays normal: only the averages decay here
+        run = kernel.compiled() if compiled else kernel.reference
+        for _ in range(60):
+            run(p, np.zeros(n, dtype=dtype), *slots, np.empty_like(p), dtype(0), smallest_normal(dtype), *scalars)
+        for s in slots:
+            a = np.abs(s)
+            assert not ((a > 0) & (a < tiny)).any(), f"{label}: subnormal left in a slot: {s}"
+        assert np.isfinite(p).all(), label
+    # A normal value stays: one step of decay from 4 tiny by 0.9 is 3.6 tiny, kept as it is.
+    m = np.array([tiny * 4], dtype=dtype)
+    run = kernels.sgd.compiled() if compiled else kernels.sgd.reference
+    run(np.ones(1, dtype=dtype), np.zeros(1, dtype=dtype), m, np.empty(1, dtype=dtype), dtype(0),
+        smallest_normal(dtype), dtype(0.1), dtype(0.9), True, False)
+    assert m[0] == dtype(tiny * 4) * dtype(0.9)
+
+
+def test_adam_in_training_leaves_no_subnormal_moments() -> None:
+    """A weight whose input is always 0 (an always-black pixel) gets zero gradients: its Adam momentum
+    decays by 0.9 a step and would sit among the subnormals after about 800 steps."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(64, 6)).astype(np.float32)
+    x[:, 0] = 0  # the dead input
+    y = rng.integers(0, 3, size=64)
+    model = gn.Sequential([gn.layers.Input((6,)), gn.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer=optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+    model.fit(x[:8], y[:8], batch_size=8, epochs=1, verbose=0)
+    momentum = model.optimizer._groups[0].slots["momentum"]
+    momentum[:3] = np.float32(np.finfo(np.float32).tiny * 2)  # the dead input's row of the kernel, near the edge
+    model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+    assert (momentum[:3] == 0).all()
+    assert not ((np.abs(momentum) > 0) & (np.abs(momentum) < np.finfo(np.float32).tiny)).any()
