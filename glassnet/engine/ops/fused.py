@@ -13,7 +13,8 @@ forward, per chunk:   z = cols @ W2 (the columns gathered in cell order);  p = m
                       in row-major order on ties), or 4 when p == 0 (every ReLU of the window off:
                       no gradient passes)  [pool4];
 backward, per chunk:  dz = dp routed to the winning cell (unpool4, which also sums db), then
-                      dW += cols^T dz  and  dx += col2im(dz W2^T), as the convolution's own backward.
+                      dW += cols^T dz  and  dx += col2im(dz W2^T), as the convolution's own backward,
+                      all in cell order (a col2im per cell: no copy back to pixel order).
 
 The chunks are independent: with more than one thread for glassnet's kernels they run on several
 threads at once (:mod:`.parallel`), each with its own dW and db summed at the end.
@@ -37,7 +38,7 @@ from ...backend import xp
 from ..tensor import Tensor, is_recording, record
 from . import conv_kernels as ck
 from .conv import check_conv_args
-from .im2col import cell_cols, col2im_add, crop_hw, pad_hw, resolve_padding
+from .im2col import cell_cols, crop_hw, pad_hw, resolve_padding
 from .parallel import run_chunks, sample_parts, split_count
 
 # Values per chunk (about 2 MiB of float32): a chunk's activation and columns stay in cache.
@@ -76,6 +77,7 @@ def conv2d_relu_max_pool(x: Any, kernel: Tensor, bias: Tensor | None = None, str
     w2 = w.reshape(k, cout)
     b = xp.zeros(cout, dtype=dtype) if bias is None else bias.data.astype(dtype, copy=False)
     geometry = (strides[0], strides[1], dilation[0], dilation[1])
+    sh, sw, dh, dw_ = geometry
     step = max(1, FUSED_BLOCK // (4 * hp * wp * max(k, cout)))
     chunks = [slice(s, min(s + step, n)) for s in range(0, n, step)]
     recording = is_recording(x, kernel, bias)
@@ -118,7 +120,10 @@ def conv2d_relu_max_pool(x: Any, kernel: Tensor, bias: Tensor | None = None, str
             return grads if bias is None else grads + (db if need_b else None,)
 
         def dense(part: list[slice], dw: Any, db: Any) -> None:
-            cols_buf = xp.empty((step, 2, 2, hp, wp, kh, kw, cin), dtype=dtype)
+            # Everything stays in cell order: dz[n, a, b, py, px, o] lines up with the columns, so dW is
+            # one product, and dx is one product dcols = dz W2^T and a col2im per cell (cell (a, b) is an
+            # ordinary convolution of x_pad shifted by (a s, b s) with strides 2 s, as in the forward).
+            cols_buf = xp.empty((step, 2, 2, hp, wp, kh, kw, cin), dtype=dtype)   # columns, then dcols
             dz_buf = xp.empty((step, 2, 2, hp, wp, cout), dtype=dtype)
             for ch in part:
                 nc = ch.stop - ch.start
@@ -128,9 +133,12 @@ def conv2d_relu_max_pool(x: Any, kernel: Tensor, bias: Tensor | None = None, str
                 if need_w:
                     cols = cell_cols(xpad[ch], (kh, kw), (hp, wp), strides, dilation, cols_buf[:nc])
                     dw.reshape(k, cout)[...] += cols.reshape(-1, k).T @ dz2  # dW2 += cols^T dz
-                if need_x:  # dx += col2im(dz W2^T), with dz back in pixel order (conv output (2 hp, 2 wp))
-                    dz_pixels = dz.transpose(0, 3, 1, 4, 2, 5).reshape(-1, cout)
-                    col2im_add(dz_pixels, w, dx[ch], (2 * hp, 2 * wp), strides, dilation)
+                if need_x:
+                    dcols = cols_buf[:nc]
+                    xp.matmul(dz2, w2.T, out=dcols.reshape(-1, k))            # dcols = dz W2^T
+                    for a in range(2):
+                        for b in range(2):                                   # dx += col2im(dcols), per cell
+                            ck.col2im_kernel(dcols[:, a, b], dx[ch, a * sh:, b * sw:, :], 2 * sh, 2 * sw, dh, dw_)
 
         dw = xp.zeros(kernel.shape, dtype=dtype) if need_w else None
         run_chunks(dense, chunks, (dw, db))
