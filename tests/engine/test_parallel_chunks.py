@@ -66,6 +66,23 @@ def test_run_chunks_deals_the_chunks_and_sums_the_accumulators(setting):
     np.testing.assert_array_equal(total, np.full(3, sum(range(10))))
 
 
+@pytest.mark.parametrize("setting", SETTINGS, indirect=True)
+@pytest.mark.parametrize("rows", [3, 40, 157])
+def test_split_matmul_is_the_product_at_every_setting(setting, rows, monkeypatch):
+    """Rows dealt over the parts (from 32 rows with two parts), every row computed whole by one part."""
+    rng = np.random.default_rng(4)
+    a = rng.normal(size=(300, rows)).T          # a transposed view, as the LSTM's XH^T
+    b = rng.normal(size=(300, 24)).astype(np.float32)
+    calls = []
+    real = jit.run_parts
+    monkeypatch.setattr(jit, "run_parts", lambda fn, parts: (calls.append(len(parts)), real(fn, parts)))
+    out = parallel.split_matmul(a, b)
+    assert out.shape == (rows, 24) and out.dtype == np.float64
+    np.testing.assert_allclose(out, a @ b, rtol=1e-12, atol=1e-12)
+    expected = min(parallel.split_count(100), rows // 16)
+    assert calls == ([expected] if expected >= 2 else [])
+
+
 def test_run_parts_raises_a_parts_error_after_every_part_ended():
     finished = []
 

@@ -66,4 +66,21 @@ def run_chunks(work: Callable[..., None], chunks: Sequence[slice], accumulators:
                 total += part
 
 
-__all__ = ["batch_chunks", "run_chunks", "sample_parts", "split_count"]
+def split_matmul(a: Any, b: Any) -> Any:
+    """``a @ b`` with the rows of ``a`` dealt over the parts of :func:`split_count` (one-thread products).
+
+    For a large product that follows split work (the LSTM's dW and dx after its loop over the steps):
+    with threads over the batch the BLAS has one thread, so without this the product would run on one
+    core while the others wait.  Each part writes its own rows of the result: the same numbers as one
+    product, since every row is computed whole by one part.
+    """
+    rows = a.shape[0]
+    parts = split_count(rows // 16)  # at least 16 rows a part, or the hand-off costs more than it saves
+    if parts < 2:
+        return a @ b
+    out = xp.empty((rows, b.shape[1]), dtype=xp.result_type(a, b))
+    jit.run_parts(lambda r: xp.matmul(a[r], b, out=out[r]), [(r,) for r in sample_parts(rows, parts)])
+    return out
+
+
+__all__ = ["batch_chunks", "run_chunks", "sample_parts", "split_count", "split_matmul"]

@@ -13,7 +13,7 @@ from ...backend import xp
 from ..tensor import Tensor, is_recording
 from . import recurrent_kernels as K
 from . import sequences as seq
-from .parallel import run_chunks, sample_parts, split_count
+from .parallel import run_chunks, sample_parts, split_count, split_matmul
 
 __all__ = ["lstm"]
 
@@ -157,10 +157,10 @@ def lstm(x: Any, kernel: Tensor, recurrent_kernel: Tensor, bias: Tensor | None =
         dZ = Z.reshape(T * batch, 4 * u)
         named: dict[int, Any] = {}
         if x.requires_grad:
-            dxt = (dZ @ WU[:n_in].T).reshape(T, batch, n_in)
+            dxt = split_matmul(dZ, WU[:n_in].T).reshape(T, batch, n_in)   # dx = dZ W^T
             named[id(x)] = xp.ascontiguousarray((dxt[::-1] if go_backwards else dxt).transpose(1, 0, 2))
         if kernel.requires_grad or recurrent_kernel.requires_grad or (bias is not None and bias.requires_grad):
-            dWU = _keras_order(XT.T @ dZ)                     # rows [dW; db; dU]
+            dWU = _keras_order(split_matmul(XT.T, dZ))     # rows [dW; db; dU] = XH^T dZ
             named[id(kernel)], named[id(recurrent_kernel)] = dWU[:n_in], dWU[n1:]
             if bias is not None:
                 named[id(bias)] = dWU[n_in]
