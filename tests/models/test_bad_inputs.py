@@ -9,6 +9,7 @@ import pytest
 
 import glassnet as keras
 from glassnet import layers
+from glassnet.models import data as glassnet_data
 
 
 def _classifier(features: int = 4, classes: int = 3) -> keras.Sequential:
@@ -104,6 +105,23 @@ def test_infinite_value_in_validation_data() -> None:
     model.compile("sgd", "mse")
     with pytest.raises(ValueError, match="validation_data x contains an infinite value"):
         model.fit(x, y, validation_data=(bad, y), verbose=0)
+
+
+def test_huge_finite_values_whose_sum_overflows_are_not_called_infinite() -> None:
+    """The quick check sums the array in its own dtype; a sum that overflows is checked element by element."""
+    x = np.full((10, 4), 3e38, "float32")          # finite, but 40 of them sum past float32's maximum
+    with np.errstate(over="ignore"):
+        assert not np.isfinite(x.sum())
+    model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(1)])
+    model.compile("sgd", "mse")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)    # the check itself warns of nothing
+        glassnet_data._refuse_non_finite(x, "x", "")
+    with np.errstate(over="ignore"):                     # the products of such values overflow, as in NumPy
+        model.predict(x, verbose=0)                      # accepted: no "contains an infinite value"
+    x[9, 3] = -np.inf
+    with pytest.raises(ValueError, match=r"contains an infinite value \(first at sample 9"):
+        model.predict(x, verbose=0)
 
 
 def test_sample_count_mismatch() -> None:
