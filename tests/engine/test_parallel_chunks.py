@@ -67,19 +67,21 @@ def test_run_chunks_deals_the_chunks_and_sums_the_accumulators(setting):
 
 
 @pytest.mark.parametrize("setting", SETTINGS, indirect=True)
-@pytest.mark.parametrize("rows", [3, 40, 157])
-def test_split_matmul_is_the_product_at_every_setting(setting, rows, monkeypatch):
-    """Rows dealt over the parts (from 32 rows with two parts), every row computed whole by one part."""
+@pytest.mark.parametrize("shape", [(3, 300), (40, 300), (157, 3584), (3584, 64), (40, 20)])
+def test_split_matmul_is_the_product_at_every_setting(setting, shape, monkeypatch):
+    """A wide ``a`` (the LSTM's X^T) is cut along the inner dimension, a tall one (dZ) by rows; from 32
+    rows (or inner values) with two parts, the product is dealt over them and equals one product."""
+    rows, inner = shape
     rng = np.random.default_rng(4)
-    a = rng.normal(size=(300, rows)).T          # a transposed view, as the LSTM's XH^T
-    b = rng.normal(size=(300, 24)).astype(np.float32)
+    a = rng.normal(size=(inner, rows)).T          # a transposed view, as the LSTM's XH^T
+    b = rng.normal(size=(inner, 24)).astype(np.float32)
     calls = []
     real = jit.run_parts
     monkeypatch.setattr(jit, "run_parts", lambda fn, parts: (calls.append(len(parts)), real(fn, parts)))
     out = parallel.split_matmul(a, b)
     assert out.shape == (rows, 24) and out.dtype == np.float64
-    np.testing.assert_allclose(out, a @ b, rtol=1e-12, atol=1e-12)
-    expected = min(parallel.split_count(100), rows // 16)
+    np.testing.assert_allclose(out, a @ b, rtol=1e-12, atol=1e-11)
+    expected = min(parallel.split_count(1000), max(rows, inner) // 16)
     assert calls == ([expected] if expected >= 2 else [])
 
 

@@ -67,17 +67,31 @@ def run_chunks(work: Callable[..., None], chunks: Sequence[slice], accumulators:
 
 
 def split_matmul(a: Any, b: Any) -> Any:
-    """``a @ b`` with the rows of ``a`` dealt over the parts of :func:`split_count` (one-thread products).
+    """``a @ b`` dealt over the parts of :func:`split_count` (one-thread products).
 
     For a large product that follows split work (the LSTM's dW and dx after its loop over the steps):
     with threads over the batch the BLAS has one thread, so without this the product would run on one
-    core while the others wait.  Each part writes its own rows of the result: the same numbers as one
-    product, since every row is computed whole by one part.
+    core while the others wait.  A tall ``a`` (more rows than the inner dimension: dx = dZ W^T) is cut
+    by rows, each part writing its own rows of the result.  A wide one (dW = X^T dZ, a sum over the
+    T * batch rows of X and dZ) is cut along the inner dimension: each part sums its share of the rows
+    into its own partial product, and the partials are added (each part then reads only its share of
+    the big operands: 20% faster than cutting the rows of the 157 x 512 result for the MNIST LSTM).
     """
-    rows = a.shape[0]
-    parts = split_count(rows // 16)  # at least 16 rows a part, or the hand-off costs more than it saves
+    rows, inner = a.shape
+    along_inner = rows < inner
+    parts = split_count((inner if along_inner else rows) // 16)  # >= 16 rows a part, or the hand-off costs more
     if parts < 2:
         return a @ b
+    if along_inner:
+        partials: list[Any] = [None] * parts
+
+        def partial(i: int, r: slice) -> None:
+            partials[i] = a[:, r] @ b[r]
+        jit.run_parts(partial, list(enumerate(sample_parts(inner, parts))))
+        out = partials[0]
+        for extra in partials[1:]:
+            out += extra
+        return out
     out = xp.empty((rows, b.shape[1]), dtype=xp.result_type(a, b))
     jit.run_parts(lambda r: xp.matmul(a[r], b, out=out[r]), [(r,) for r in sample_parts(rows, parts)])
     return out
