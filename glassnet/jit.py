@@ -62,11 +62,18 @@ def set_enabled(flag: bool) -> bool:
     return previous
 
 
+def compiles(dtype: Any) -> bool:
+    """Whether numba compiles loops over ``dtype``: numbers, but not float16 (nor object or strings)."""
+    kind, size = dtype.kind, dtype.itemsize
+    return kind in "biu" or (kind == "f" and size >= 4) or (kind == "c" and size >= 8)
+
+
 class Kernel:
     """One operation with two bodies: a NumPy ``reference`` and a ``loop`` numba compiles.
 
-    Calling the kernel runs the compiled loop when :func:`enabled`, else the reference. Both take
-    the same arguments and write their results into the output arrays they are given.
+    Calling the kernel runs the compiled loop when :func:`enabled`, else the reference (also for
+    arguments of a dtype numba cannot compile: see :func:`compiles`). Both take the same arguments and
+    write their results into the output arrays they are given.
     """
 
     #: numba's options for every kernel. ``error_model="numpy"``: numba's default tests every float
@@ -96,7 +103,8 @@ class Kernel:
         return self._compiled
 
     def __call__(self, *args: Any) -> Any:
-        if _enabled and enabled():
+        # numba has no float16 (nor object or string arrays): for such arguments the reference runs.
+        if _enabled and enabled() and all(compiles(a.dtype) for a in args if hasattr(a, "dtype")):
             fn = self.compiled()
             if fn is not None:
                 return fn(*args)

@@ -212,7 +212,9 @@ class Optimizer(OptimizerState):
         """Run the rule's kernel over the whole group, or variable by variable on the tape's gradients."""
         dtype = group.params.dtype.type
         kernel, slot_names, scalars = self._kernel_call(lr, step, dtype)
-        tiny = dtype(xp.finfo(dtype).tiny)  # slots below it are set to 0 (subnormals: optimizers/kernels.py)
+        # Slots below ``tiny`` are set to 0 (subnormals: optimizers/kernels.py). Not in float16: its values
+        # reach the CPU as normal float32 numbers, and its subnormals (6e-8 to 6e-5) are common moments.
+        tiny = dtype(xp.finfo(dtype).tiny) if group.params.dtype.itemsize >= 4 else dtype(0)
         if not per_variable:
             slots = [group.tmp if n is None else group.slots[n] for n in slot_names]
             kernel(group.params, group.grads, *slots, group.tmp, decay, tiny, *scalars)
@@ -220,14 +222,15 @@ class Optimizer(OptimizerState):
         # The caller checked jit.enabled() once for the step; the compiled function is called directly
         # on slices made once per group (a Python-level call per variable costs microseconds that count
         # on small networks).
-        fn = kernel.compiled()
+        compiled = jit.compiles(group.params.dtype)
+        fn = kernel.compiled() if compiled else kernel.reference  # numba has no float16
         segments = group.segments.get(slot_names)
         if segments is None:
             segments = group.segments[slot_names] = [
                 (group.params[lo:hi], *(group.tmp[lo:hi] if n is None else group.slots[n][lo:hi] for n in slot_names),
                  group.tmp[lo:hi]) for lo, hi in zip(group.offsets[:-1], group.offsets[1:])]
         # A large variable is cut over the threads the kernels may use (read only when there is one to cut).
-        threads = jit.workers() if group.params.size >= kernels.SPLIT_MIN else 1
+        threads = jit.workers() if compiled and group.params.size >= kernels.SPLIT_MIN else 1
         for (p, *rest), g in zip(segments, group.grad_arrays):
             kernels.run_split(fn, (p, g.reshape(-1), *rest), (decay, tiny, *scalars), threads)
 

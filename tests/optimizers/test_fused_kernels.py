@@ -261,3 +261,36 @@ def test_adam_in_training_leaves_no_subnormal_moments() -> None:
     model.fit(x, y, batch_size=8, epochs=2, verbose=0)
     assert (momentum[:3] == 0).all()
     assert not ((np.abs(momentum) > 0) & (np.abs(momentum) < np.finfo(np.float32).tiny)).any()
+
+
+# --- float16 variables: numba has no float16, so their updates run the NumPy references ------------------
+@pytest.mark.parametrize("name", ["sgd", "adam", "rmsprop", "nadam", "adamax", "adagrad", "adamw"])
+def test_float16_variables_train_with_every_fused_optimizer(name: str, jit_on: None) -> None:
+    model = gn.Sequential([gn.layers.Input((4,)), gn.layers.Dense(3, dtype="float16")])
+    model.compile(optimizer=name, loss="mse")
+    rng = np.random.default_rng(0)
+    x, y = rng.random((32, 4)).astype("float16"), rng.random((32, 3)).astype("float16")
+    before = model.get_weights()[0].copy()
+    model.fit(x, y, epochs=2, verbose=0)
+    after = model.get_weights()[0]
+    assert after.dtype == np.float16 and np.isfinite(after).all() and not np.array_equal(after, before)
+
+
+def test_float16_moments_keep_their_subnormal_values(jit_on: None) -> None:
+    """float16's subnormals (6e-8 to 6e-5) are ordinary moments, and reach the CPU as normal float32 numbers:
+    only float32 and float64 slots are flushed."""
+    model = gn.Sequential([gn.layers.Input((2,)), gn.layers.Dense(1, use_bias=False, dtype="float16")])
+    model.compile(optimizer=optimizers.SGD(0.1, momentum=0.5), loss="mse")
+    x, y = np.zeros((4, 2), "float16"), np.zeros((4, 1), "float16")
+    model.fit(x, y, epochs=1, verbose=0)
+    momentum = model.optimizer._groups[0].slots["momentum"]
+    momentum[:] = np.float16(1e-5)                 # subnormal in float16 (below 6.1e-5)
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)  # zero gradient: one step of decay by 0.5
+    np.testing.assert_array_equal(momentum, np.float16(1e-5) * np.float16(0.5))
+
+
+def test_jit_compiles_numbers_but_not_float16() -> None:
+    for dtype in ("float32", "float64", "int64", "uint8", "bool", "complex64"):
+        assert jit.compiles(np.dtype(dtype)), dtype
+    for dtype in ("float16", "object", "U3"):
+        assert not jit.compiles(np.dtype(dtype)), dtype

@@ -36,21 +36,6 @@ NO_WINNER = 4
 """The pool4 code of a window whose maximum is <= 0: the ReLU blocks its gradient."""
 
 
-class _Kernel(Kernel):
-    """A :class:`~glassnet.jit.Kernel` that runs its reference for dtypes numba cannot compile.
-
-    numba has no float16 (nor object or string arrays); convolutions and pooling accept them, so
-    for such arguments the NumPy reference runs instead of failing to compile.
-    """
-
-    def __call__(self, *args: Any) -> Any:
-        for a in args:
-            dtype = getattr(a, "dtype", None)
-            if dtype is not None and (dtype.kind not in "biufc" or (dtype.kind == "f" and dtype.itemsize < 4)):
-                return self.reference(*args)
-        return super().__call__(*args)
-
-
 def _tap(start: int, n: int, step: int) -> slice:
     """The strided slice start, start + step, ..., start + (n - 1) step."""
     return slice(start, start + (n - 1) * step + 1, step)
@@ -92,7 +77,7 @@ def _im2col_loop(xpad, cols, sh, sw, dh, dw):  # noqa: ANN001, ANN202 - compiled
                             dst[i, j, ch] = src[ch]
 
 
-im2col_kernel = _Kernel(_im2col_ref, _im2col_loop, name="im2col")
+im2col_kernel = Kernel(_im2col_ref, _im2col_loop, name="im2col")
 
 
 def _col2im_ref(dcols: Any, dx: Any, sh: int, sw: int, dh: int, dw: int) -> None:
@@ -116,7 +101,7 @@ def _col2im_loop(dcols, dx, sh, sw, dh, dw):  # noqa: ANN001, ANN202
                             dst[ch] += src[ch]
 
 
-col2im_kernel = _Kernel(_col2im_ref, _col2im_loop, name="col2im")
+col2im_kernel = Kernel(_col2im_ref, _col2im_loop, name="col2im")
 
 
 # --- 2x2 max pooling (with the ReLU and bias of a fused convolution) ----------------------------
@@ -169,7 +154,7 @@ def _pool4_loop(z, bias, relu, pooled, code):  # noqa: ANN001, ANN202
                         code[s, y, x, o] = win
 
 
-pool4_kernel = _Kernel(_pool4_ref, _pool4_loop, name="pool4")
+pool4_kernel = Kernel(_pool4_ref, _pool4_loop, name="pool4")
 
 
 def _unpool4_ref(dp: Any, code: Any, dz: Any, db: Any) -> None:
@@ -198,7 +183,7 @@ def _unpool4_loop(dp, code, dz, db):  # noqa: ANN001, ANN202
                         db[o] += g
 
 
-unpool4_kernel = _Kernel(_unpool4_ref, _unpool4_loop, name="unpool4")
+unpool4_kernel = Kernel(_unpool4_ref, _unpool4_loop, name="unpool4")
 
 
 # --- sparse backward of conv + ReLU + 2x2 pooling, for long channel rows ------------------------
@@ -285,7 +270,7 @@ def _sparse_backward_loop(xpad, w_t, dp, code, dw_t, dx, db, sh, sw, dh, dw):  #
                                 t += cin
 
 
-sparse_backward_kernel = _Kernel(_sparse_backward_ref, _sparse_backward_loop, name="conv_pool4_sparse_backward")
+sparse_backward_kernel = Kernel(_sparse_backward_ref, _sparse_backward_loop, name="conv_pool4_sparse_backward")
 
 
 __all__ = ["NO_WINNER", "col2im_kernel", "im2col_kernel",
