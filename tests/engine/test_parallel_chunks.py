@@ -177,6 +177,35 @@ def test_the_lstm_gives_the_same_values_with_its_rows_split_over_threads(mask, r
     _assert_same_at_every_setting(lambda: _lstm_results(mask, return_sequences))
 
 
+def _gru_and_rnn_results(cell: str, mask: bool, return_sequences: bool, seed: int = 5):
+    from glassnet.engine.ops.recurrent import gru, simple_rnn
+
+    rng = np.random.default_rng(seed)
+    batch, T, n_in, u = 7, 5, 3, 4
+    gates = 3 if cell == "gru" else 1
+    x = Variable(rng.normal(size=(batch, T, n_in)), dtype="float64")
+    w = Variable(rng.normal(size=(n_in, gates * u)) * 0.5, dtype="float64")
+    U = Variable(rng.normal(size=(u, gates * u)) * 0.5, dtype="float64")
+    b = Variable(rng.normal(size=(2, 3 * u) if cell == "gru" else u) * 0.1, dtype="float64")
+    h0 = Variable(rng.normal(size=(batch, u)), dtype="float64")
+    steps_kept = rng.random((batch, T)) > 0.3 if mask else None
+    rm = (rng.random((batch, u)) > 0.2) / 0.8
+    op = gru if cell == "gru" else simple_rnn
+    with GradientTape() as tape:
+        out, states = op(x, w, U, b, initial_state=h0, mask=steps_kept,
+                         return_sequences=return_sequences, recurrent_mask=rm)
+        loss = (out * out).sum() + (states[0] * states[0]).sum()
+    return [out.numpy(), *tape.gradient(loss, [x, w, U, b, h0])]
+
+
+@pytest.mark.parametrize("cell", ["gru", "simple_rnn"])
+@pytest.mark.parametrize("mask", [False, True], ids=["all-steps", "masked"])
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["last", "sequences"])
+def test_gru_and_simple_rnn_give_the_same_values_at_every_thread_setting(cell, mask, return_sequences):
+    """The GRU's rows split over threads (its loops over t), both cells' weight products split too."""
+    _assert_same_at_every_setting(lambda: _gru_and_rnn_results(cell, mask, return_sequences))
+
+
 @pytest.mark.parametrize("bad", [(0, 2), (2, -1), (1.5, 2), (True, 2), "2", (2,), None])
 def test_a_malformed_thread_setting_is_refused_and_changes_nothing(bad):
     before = config.threads_now()

@@ -37,6 +37,7 @@ from ...backend import xp
 from ..tensor import Tensor, is_recording
 from . import recurrent_kernels as K
 from . import sequences as seq
+from .parallel import run_chunks, sample_parts, split_count
 from .recurrent_lstm import _with_ones, lstm
 from .sequences import ACTIVATIONS
 
@@ -156,14 +157,24 @@ def gru(x: Any, kernel: Tensor, recurrent_kernel: Tensor, bias: Tensor | None = 
     rec = xp.empty((batch, 3 * u), dtype=dtype)  # h_{t-1} U, reused every step
     hrm = None if rm is None else xp.empty((batch, u), dtype=dtype)
 
+    # The samples are independent: with threads over the batch (engine/ops/parallel.py) each thread
+    # runs the whole loop over t for its own rows p of every array (as the LSTM does).
+    parts = sample_parts(batch, split_count(batch))
+
     def steps() -> None:
         """The loop over t (run again by a second backward: the first writes dZ_x over the gates)."""
         H[0] = 0 if h0 is None else h0.data
-        for t in range(T):
-            h_prev, s = H[t % nh], (t if keep else 0)
-            p = xp.matmul(xt[t], Wb, out=gates[s])    # x_t W + b: (batch, 3u)
-            xp.matmul(h_prev if rm is None else xp.multiply(h_prev, rm, out=hrm), U_fwd, out=rec)
-            forward(p, rec, b_h, h_prev, None if keeps is None else keeps[t], REC[s], H[(t + 1) % nh])
+        run_chunks(steps_of, parts)
+
+    def steps_of(rows: list[slice]) -> None:
+        for p in rows:
+            rm_p = None if rm is None else rm[p]
+            for t in range(T):
+                h_prev, s = H[t % nh, p], (t if keep else 0)
+                g = xp.matmul(xt[t, p], Wb, out=gates[s, p])    # x_t W + b: (rows, 3u)
+                xp.matmul(h_prev if rm is None else xp.multiply(h_prev, rm_p, out=hrm[p]), U_fwd, out=rec[p])
+                forward(g, rec[p], b_h, h_prev, None if keeps is None else keeps[t, p], REC[s, p],
+                        H[(t + 1) % nh, p])
 
     steps()
     parents = seq.parents(x, kernel, recurrent_kernel, bias, h0)
@@ -178,12 +189,19 @@ def gru(x: Any, kernel: Tensor, recurrent_kernel: Tensor, bias: Tensor | None = 
         dZx = gates                          # rows [dz dr da_h], written over the gates
         dZh = xp.empty_like(dZx)             # rows [dz dr da_h r]
         tmp = xp.empty((batch, u), dtype=dtype)
-        for t in range(T - 1, -1, -1):
-            if dH is not None:
-                dh += dH[t]
-            # dZ_x, dZ_h of step t; dh <- dh z (a skipped step: dZ = 0, dh unchanged)
-            backward_step(gates[t], REC[t], H[t], dh, None if keeps is None else keeps[t], dZh[t])
-            dh += seq.times(xp.matmul(dZh[t], UT, out=tmp), rm)    # dh_{t-1} = dh z + dZ_h U^T
+
+        def back_through_time(rows: list[slice]) -> None:
+            for p in rows:
+                dh_p, rm_p = dh[p], None if rm is None else rm[p]
+                for t in range(T - 1, -1, -1):
+                    if dH is not None:
+                        dh_p += dH[t, p]
+                    # dZ_x, dZ_h of step t; dh <- dh z (a skipped step: dZ = 0, dh unchanged)
+                    backward_step(gates[t, p], REC[t, p], H[t, p], dh_p, None if keeps is None else keeps[t, p],
+                                  dZh[t, p])
+                    dh_p += seq.times(xp.matmul(dZh[t, p], UT, out=tmp[p]), rm_p)  # dh_{t-1} = dh z + dZ_h U^T
+
+        run_chunks(back_through_time, parts)
         dx, dw, du = seq.weight_grads(xt, H, dZx, dZh, x, kernel, recurrent_kernel, go_backwards,
                                       kernel.data, rm)
         named = {id(x): dx, id(kernel): None if dw is None else dw[:n_in], id(recurrent_kernel): du}

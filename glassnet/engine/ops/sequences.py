@@ -12,6 +12,7 @@ from typing import Any
 
 from ...backend import xp
 from ..tensor import Tensor, as_tensor, record
+from .parallel import split_matmul
 
 
 # --- activations with their derivative written from the output y = f(z) (no z need be kept) ---------
@@ -180,16 +181,17 @@ def weight_grads(xt: Any, H: Any, dZ: Any, dZ_rec: Any, x: Tensor, kernel: Tenso
     """dx = dZ W^T, dW = X^T dZ, dU = H_prev^T dZ_rec: all steps in one matmul each (H_prev * rm under
     recurrent dropout)."""
     T, batch = dZ.shape[:2]
+    # With threads over the batch, each product is dealt over them too (parallel.split_matmul).
     dZ2 = dZ.reshape(T * batch, -1)
     dx = None
     if x.requires_grad:
-        dxt = (dZ2 @ (kernel.data if W is None else W).T).reshape(T, batch, -1)
+        dxt = split_matmul(dZ2, (kernel.data if W is None else W).T).reshape(T, batch, -1)
         dx = xp.ascontiguousarray((dxt[::-1] if go_backwards else dxt).transpose(1, 0, 2))
-    dw = xt.reshape(T * batch, -1).T @ dZ2 if kernel.requires_grad else None
+    dw = split_matmul(xt.reshape(T * batch, -1).T, dZ2) if kernel.requires_grad else None
     du = None
     if recurrent.requires_grad:
         hp = H[:-1] if rm is None else H[:-1] * rm
-        du = hp.reshape(T * batch, -1).T @ dZ_rec.reshape(T * batch, -1)
+        du = split_matmul(hp.reshape(T * batch, -1).T, dZ_rec.reshape(T * batch, -1))
     return dx, dw, du
 
 
