@@ -137,6 +137,22 @@ def test_sparse_backward_equals_its_reference(dtype, geometry, need) -> None:
         np.testing.assert_allclose(a, b, **_tol(dtype))
 
 
+@needs_numba
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("geometry", GEOMETRIES)
+@pytest.mark.parametrize("cin,with_bias", [(1, True), (3, False)])
+def test_narrow_weight_backward_equals_its_reference(dtype, geometry, cin, with_bias) -> None:
+    rng = np.random.default_rng(11 + sum(geometry) + cin)
+    x, w, pshape = _conv_case(rng, dtype, geometry, cin=cin)
+    dp = rng.normal(size=pshape).astype(dtype)
+    code = rng.integers(0, 5, size=pshape).astype(np.uint8)
+    code[0] = 4  # a whole sample whose ReLUs are all off: nothing from it
+    ref, loop = _run_both(K.narrow_weight_backward_kernel, lambda: (
+        x, dp, code, np.full(w.shape, 0.5, dtype), np.zeros(w.shape[-1] if with_bias else 0, dtype), *geometry))
+    np.testing.assert_allclose(loop[3], ref[3], **_tol(dtype))   # dW, added to what was there
+    np.testing.assert_allclose(loop[4], ref[4], **_tol(dtype))   # db
+
+
 # --- the ops, compiled kernels on and off ---------------------------------------------------------------------
 @pytest.fixture(params=[True, False], ids=["jit", "numpy"])
 def jit_flag(request):
@@ -199,6 +215,28 @@ def test_both_fused_backwards_agree_with_and_without_jit(path, monkeypatch) -> N
     (a, ga), (b, gb) = results
     np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
     for u, v in zip(ga, gb):
+        np.testing.assert_allclose(u, v, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", [FUSED_CASES[0], FUSED_CASES[2]], ids=["one-channel", "three-channels-same"])
+def test_a_first_layer_fused_backward_gives_the_separate_ops_weight_gradients(case, jit_flag, monkeypatch) -> None:
+    """No dx wanted (the input is data): with numba, dW and db come from the narrow kernel."""
+    shape, kshape, padding, strides, dilation = case
+    rng = np.random.default_rng(9)
+    x = Tensor(rng.normal(size=shape))  # not a Variable: nothing asks for dx
+    w = Variable(rng.normal(size=kshape) * 0.4, dtype="float64")
+    b = Variable(rng.normal(size=kshape[-1]) * 0.1, dtype="float64")
+    calls = []
+    kernel = K.narrow_weight_backward_kernel
+    monkeypatch.setattr(K, "narrow_weight_backward_kernel", lambda *a: (calls.append(1), kernel(*a)))
+    with GradientTape(persistent=True) as tape:
+        separate = P.max_pool2d(nn.relu(C.conv2d(x, w, b, strides, padding, dilation)), 2)
+        fused = F.conv2d_relu_max_pool(x, w, b, strides, padding, dilation)
+        g = Tensor(rng.normal(size=separate.shape))
+        loss_separate, loss_fused = (separate * g).sum(), (fused * g).sum()
+    want, got = tape.gradient(loss_separate, [w, b]), tape.gradient(loss_fused, [w, b])
+    assert bool(calls) == jit_flag  # without numba the dense products run (the kernel's reference is no faster)
+    for u, v in zip(got, want):
         np.testing.assert_allclose(u, v, rtol=1e-10, atol=1e-12)
 
 

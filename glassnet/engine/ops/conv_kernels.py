@@ -18,6 +18,8 @@ same inputs and compare them.  Notation (NHWC, s = stride, d = dilation, x_pad t
 * sparse backward: dz is zero except at one cell per (window, channel), so with many input
             channels dW and dx are added straight from the codes, window by window, instead of
             by three dense matrix products over a 3/4-zero dz.
+* narrow weight backward: the same dW and db for few input channels (a first layer, whose dx is not
+            needed), with the vectors over the output channels.
 
 Nothing here loops in Python over samples or pixels: the references use whole-array NumPy
 operations (one per kernel tap or window cell), the loops are compiled.
@@ -273,5 +275,67 @@ def _sparse_backward_loop(xpad, w_t, dp, code, dw_t, dx, db, sh, sw, dh, dw):  #
 sparse_backward_kernel = Kernel(_sparse_backward_ref, _sparse_backward_loop, name="conv_pool4_sparse_backward")
 
 
-__all__ = ["NO_WINNER", "col2im_kernel", "im2col_kernel",
+# --- weight gradient of conv + ReLU + 2x2 pooling, for few input channels -------------------------
+def _narrow_weight_backward_ref(xpad: Any, dp: Any, code: Any, dw: Any, db: Any,
+                                sh: int, sw: int, dh: int, dw_: int) -> None:
+    # dz = unpool4(dp, code);  dW2 += cols^T dz (the columns in cell order);  db += sum of dp where code < 4.
+    kh, kw, cin, cout = dw.shape
+    n, hp, wp, _ = dp.shape
+    dz = xp.empty((n, 2, 2, hp, wp, cout), dtype=dp.dtype)
+    _unpool4_ref(dp, code, dz, db)
+    from .im2col import cell_cols  # here, not at the top: im2col.py imports this module
+
+    cols = cell_cols(xpad, (kh, kw), (hp, wp), (sh, sw), (dh, dw_), gather=_im2col_ref)
+    dw += (cols.reshape(-1, kh * kw * cin).T @ dz.reshape(-1, cout)).reshape(dw.shape)
+
+
+def _narrow_weight_backward_loop(xpad, dp, code, dw, db, sh, sw, dh, dw_):  # noqa: ANN001, ANN202
+    # With one to a few input channels a window is only kh*kw*in values (9 for MNIST's first layer):
+    # too short a row for the sparse kernel's vectors, and the dense route writes a 4x dz and gathers a
+    # 4x column matrix only to multiply them by a 9-row matrix.  Here the vectors run over the output
+    # channels instead.  Per pooling window, g_c[o] = dp[o] where channel o won in cell c (else 0), and
+    # each tap (i, j, ch) adds  sum_c v_c g_c  to its row dW[i, j, ch, :], v_c being the input value
+    # under that tap in cell c's window: one pass over dW's row for the four cells.
+    kh, kw, cin, cout = dw.shape
+    n, hp, wp, _ = dp.shape
+    need_b = db.size > 0
+    g = np.empty((4, cout), dtype=dp.dtype)
+    zero = np.zeros(1, dtype=dp.dtype)[0]  # 0 in dp's dtype (a literal 0 would make g float64)
+    g0, g1, g2, g3 = g[0], g[1], g[2], g[3]
+    for s in range(n):
+        for y in range(hp):
+            for x in range(wp):
+                gp, cp = dp[s, y, x], code[s, y, x]
+                hits = 0
+                for o in range(cout):
+                    k = cp[o]
+                    v = gp[o]
+                    g0[o] = v if k == 0 else zero
+                    g1[o] = v if k == 1 else zero
+                    g2[o] = v if k == 2 else zero
+                    g3[o] = v if k == 3 else zero
+                    hits += k < 4
+                if hits == 0:
+                    continue  # every ReLU of the window off: nothing passes
+                if need_b:
+                    for o in range(cout):
+                        db[o] += (g0[o] + g1[o]) + (g2[o] + g3[o])
+                top, left = 2 * y * sh, 2 * x * sw   # cell (a, b)'s window starts at (top + a s, left + b s)
+                for i in range(kh):
+                    r = top + i * dh
+                    for j in range(kw):
+                        c = left + j * dw_
+                        for ch in range(cin):
+                            v0, v1 = xpad[s, r, c, ch], xpad[s, r, c + sw, ch]
+                            v2, v3 = xpad[s, r + sh, c, ch], xpad[s, r + sh, c + sw, ch]
+                            dst = dw[i, j, ch]
+                            for o in range(cout):
+                                dst[o] += (v0 * g0[o] + v1 * g1[o]) + (v2 * g2[o] + v3 * g3[o])
+
+
+narrow_weight_backward_kernel = Kernel(_narrow_weight_backward_ref, _narrow_weight_backward_loop,
+                                       name="conv_pool4_narrow_weight_backward")
+
+
+__all__ = ["NO_WINNER", "col2im_kernel", "im2col_kernel", "narrow_weight_backward_kernel",
            "pool4_kernel", "sparse_backward_kernel", "unpool4_kernel"]
