@@ -161,4 +161,4 @@ def run_parts(fn: Callable[..., Any], parts: Sequence[tuple[Any, ...]]) -> None:
         future.result()
 
 
-__all__ = ["ENV_VAR", "Kernel", "available", "enabled", "product_parts", "run_parts", "set_enabled", "workers"]
+__all__ = ["ENV_VAR", "Kernel", "available", "compiles", "enabled", "product_parts", "run_parts", "set_enabled", "workers"]
