@@ -46,6 +46,7 @@ HOST_SIDE = {
                                       "to_numpy" for name in ("_targets", "classification", "negative_side", "ranking")},
     "glassnet/models/compile_utils.py": "metric results are host floats or NumPy arrays (np.ndim, float64)",
     "glassnet/models/data.py": "checks, batching and shuffling of the user's data on the host, before to_device",
+    "glassnet/models/user_arrays.py": "converts and checks the user's arrays on the host, before to_device",
     "glassnet/models/data_adapters/__init__.py": "recognises NumPy arrays among the user's inputs",
     "glassnet/models/data_adapters/array_adapter.py": "slices host arrays into batches (to_device comes after)",
     **{f"glassnet/callbacks/{name}.py": "reads logs (host floats) and compares them with np.less/np.greater"
@@ -58,6 +59,7 @@ CHECKED_DIRS = ("glassnet/losses", "glassnet/metrics", "glassnet/callbacks", "gl
 CHECKED_FILES = ("glassnet/activations.py", "glassnet/regularizers.py", "glassnet/constraints.py",
                  "glassnet/ops_nn.py", "glassnet/ops_numpy.py", "glassnet/random.py",
                  "glassnet/models/compile_utils.py", "glassnet/models/masked_loss.py", "glassnet/models/data.py",
+                 "glassnet/models/user_arrays.py",
                  "glassnet/models/metrics_tracker.py", "glassnet/models/output_structure.py")
 
 

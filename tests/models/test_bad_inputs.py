@@ -9,7 +9,7 @@ import pytest
 
 import glassnet as keras
 from glassnet import layers
-from glassnet.models import data as glassnet_data
+from glassnet.models import user_arrays
 
 
 def _classifier(features: int = 4, classes: int = 3) -> keras.Sequential:
@@ -116,7 +116,7 @@ def test_huge_finite_values_whose_sum_overflows_are_not_called_infinite() -> Non
     model.compile("sgd", "mse")
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)    # the check itself warns of nothing
-        glassnet_data._refuse_non_finite(x, "x", "")
+        user_arrays.refuse_non_finite(x, "x", "")
     with np.errstate(over="ignore"):                     # the products of such values overflow, as in NumPy
         model.predict(x, verbose=0)                      # accepted: no "contains an infinite value"
     x[9, 3] = -np.inf
