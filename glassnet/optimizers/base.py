@@ -212,9 +212,7 @@ class Optimizer(OptimizerState):
         """Run the rule's kernel over the whole group, or variable by variable on the tape's gradients."""
         dtype = group.params.dtype.type
         kernel, slot_names, scalars = self._kernel_call(lr, step, dtype)
-        # Slots below ``tiny`` are set to 0 (subnormals: optimizers/kernels.py). Not in float16: its values
-        # reach the CPU as normal float32 numbers, and its subnormals (6e-8 to 6e-5) are common moments.
-        tiny = dtype(xp.finfo(dtype).tiny) if group.params.dtype.itemsize >= 4 else dtype(0)
+        tiny = kernels.flush_threshold(group.params.dtype)  # slots below it are set to 0 (subnormals)
         if not per_variable:
             slots = [group.tmp if n is None else group.slots[n] for n in slot_names]
             kernel(group.params, group.grads, *slots, group.tmp, decay, tiny, *scalars)

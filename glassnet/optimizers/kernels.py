@@ -38,6 +38,16 @@ from .. import jit
 from ..backend import xp
 
 
+def flush_threshold(dtype: Any) -> Any:
+    """The ``tiny`` the kernels take for parameters of ``dtype``: its smallest normal number, as a scalar of it.
+
+    0 (nothing flushed) in float16: its values reach the CPU as normal float32 numbers, and its
+    subnormals (6e-8 to 6e-5) are common moments.
+    """
+    dtype = xp.dtype(dtype)
+    return dtype.type(xp.finfo(dtype).tiny if dtype.itemsize >= 4 else 0)
+
+
 def _decay_reference(p: Any, decay: Any) -> None:
     if decay != 0:
         p -= decay * p  # decoupled weight decay, before the update (Keras' order)
@@ -341,5 +351,5 @@ def run_split(fn: Callable[..., Any], arrays: tuple[Any, ...], scalars: tuple[An
     jit.run_parts(fn, [(*(a[lo:hi] for a in arrays), *scalars) for lo, hi in zip(bounds[:-1], bounds[1:])])
 
 
-__all__ = ["KERNELS", "SPLIT_MIN", "adagrad", "adam", "adamax", "nadam", "rmsprop",
+__all__ = ["KERNELS", "SPLIT_MIN", "adagrad", "adam", "adamax", "flush_threshold", "nadam", "rmsprop",
            "run_split", "sgd"]
