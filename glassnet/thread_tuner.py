@@ -36,7 +36,8 @@ their own, and a step of a one-thread-BLAS setting that starts within :attr:`Ste
 of a step with several BLAS threads (or of the loop's start) is run but not timed.
 
 A probe costs a few steps at a worse count, so the loss is bounded. The choice is remembered for
-the same model and loop, so the next ``fit`` or ``predict`` starts with it and does not probe again
+the same model, loop and batch size (a weak reference tells a model from a new one that Python put at
+the freed address of an old one), so the next ``fit`` or ``predict`` starts with it and does not probe again
 before its recheck is due, or, when the choice is older than its interval, before it has run for
 :attr:`StepTimer.recheck_seconds` (a cross-validation runs many short fits, a notebook many short
 predicts). When the user fixed the count
@@ -49,6 +50,7 @@ from __future__ import annotations
 
 import statistics
 import time
+import weakref
 from collections.abc import Callable, Hashable
 from typing import NamedTuple
 
@@ -93,6 +95,7 @@ class StepTimer:
         self.chosen: Hashable | None = None  # the setting in force after the last probe
         self.history: list[tuple[Hashable, float]] = []  # (setting chosen, its median step seconds), per probe
         self.on_decision: Callable[[Decision], None] | None = None
+        self.on_close: Callable[[StepTimer], None] | None = None  # step_timer keeps an unfinished probe
         self._warmup_left = self.warmup_steps
         self._started = 0.0
         self._interval = self.recheck_seconds
@@ -154,6 +157,24 @@ class StepTimer:
     def close(self) -> None:
         """Put back the setting that was in force before the loop (the user's default)."""
         self._switch(self.candidates[0])
+        if self.on_close is not None:
+            self.on_close(self)
+
+    @property
+    def probing(self) -> bool:
+        """Whether a probe is under way (a loop that ends now leaves it unfinished)."""
+        return self._probing
+
+    def resume(self) -> None:
+        """Start another loop with this timer, going on with its unfinished probe.
+
+        A probe needs some steps per candidate, and after a step with several BLAS threads the
+        one-thread settings' steps wait out :attr:`settle_seconds` untimed: a loop shorter than that
+        (the many short ``fit`` calls of a cross-validation or a benchmark) would otherwise end every
+        probe unfinished and start the next one from scratch, at the slower settings, again and again.
+        The settle window is wall-clock time, so a pause between the loops counts towards it.
+        """
+        self._warmup_left = self.warmup_steps
 
     # -- the probe --------------------------------------------------------------------------------
     def _start_probe(self, quick: bool = False) -> None:
@@ -256,7 +277,10 @@ class Decision(NamedTuple):
     interval: float
 
 
-_remembered: dict[tuple[str, int], Decision] = {}  # (loop, id of the model) -> the last decision
+# (loop, id of the model, batch size) -> (weak reference to the model, or None, the last decision)
+_remembered: dict[tuple[str, int, int | None], tuple[Callable[[], object] | None, Decision]] = {}
+# the same keys -> (weak reference, a timer whose loop ended in the middle of a probe)
+_unfinished: dict[tuple[str, int, int | None], tuple[Callable[[], object] | None, StepTimer]] = {}
 
 
 class _NoTimer:
@@ -295,11 +319,13 @@ def candidate_settings(cpus: int, fixed: bool = False) -> list[ThreadSetting]:
     return settings
 
 
-def step_timer(loop: str = "fit", model: object = None) -> StepTimer | _NoTimer:
+def step_timer(loop: str = "fit", model: object = None, batch_size: int | None = None) -> StepTimer | _NoTimer:
     """A timer for one ``fit``/``predict`` loop, or one that does nothing when there is nothing to choose.
 
-    ``loop`` and ``model`` name what is timed: the choice is remembered for them (a training step
-    and an inference step, or two models, may be best at different settings).
+    ``loop``, ``model`` and ``batch_size`` name what is timed: the choice is remembered for them (a
+    training step and an inference step, two models, or one model's steps at two batch sizes may be
+    best at different settings, and a step time measured at one size says nothing of another), and a
+    probe the last such loop left unfinished goes on (:meth:`StepTimer.resume`).
 
     The candidates start from the thread count in force, so a BLAS the user limited by other means
     (threadpoolctl, ``OMP_NUM_THREADS``) is never given more threads than it has. A count the user
@@ -308,22 +334,65 @@ def step_timer(loop: str = "fit", model: object = None) -> StepTimer | _NoTimer:
     current = config.blas_threads_now()  # 1 also when threadpoolctl is missing: nothing to change then
     if current <= 1:
         return _NoTimer()
-    key = (loop, id(model))
-    timer = StepTimer(candidate_settings(current, fixed=config.threads_fixed_by_user()),
-                      remembered=_remembered.get(key))
-    timer.on_decision = lambda decision: _remember(key, decision)
+    candidates = candidate_settings(current, fixed=config.threads_fixed_by_user())
+    key = (loop, id(model), batch_size)
+    unfinished = _unfinished.pop(key, None)
+    if unfinished is not None and _same(unfinished[0], model) and unfinished[1].candidates == candidates:
+        timer = unfinished[1]
+        timer.resume()
+    else:
+        timer = StepTimer(candidates, remembered=_recall(loop, model, batch_size))
+    timer.on_decision = lambda decision: _remember(loop, model, batch_size, decision)
+    timer.on_close = lambda t: _keep_if_unfinished(key, model, t)
     return timer
 
 
-def last_decision(model: object, loop: str = "fit") -> Decision | None:
-    """What the last probe of ``loop`` (``"fit"`` or ``"predict"``) on ``model`` chose, or None."""
-    return _remembered.get((loop, id(model)))
+def last_decision(model: object, loop: str = "fit", batch_size: int | None = None) -> Decision | None:
+    """What the last probe of ``loop`` (``"fit"`` or ``"predict"``) on ``model`` chose, or None.
+
+    With ``batch_size``, the last one at that batch size; without, the newest at any batch size.
+    """
+    if batch_size is not None:
+        return _recall(loop, model, batch_size)
+    found = [_recall(*key[:1], model, key[2]) for key in list(_remembered) if key[:2] == (loop, id(model))]
+    return max((d for d in found if d is not None), key=lambda d: d.at, default=None)
 
 
-def _remember(key: tuple[str, int], decision: Decision) -> None:
+def _same(ref: Callable[[], object] | None, model: object) -> bool:
+    # The model a decision was made for must still be this one: a model garbage-collected since may
+    # have left its id to a new one (say the next model of a cross-validation, or of another width).
+    return (ref is None and model is None) or (ref is not None and ref() is model)
+
+
+def _weak(model: object) -> Callable[[], object] | None:
+    """A weak reference to ``model`` (None for None); TypeError for an object that cannot have one."""
+    return None if model is None else weakref.ref(model)
+
+
+def _recall(loop: str, model: object, batch_size: int | None) -> Decision | None:
+    entry = _remembered.get((loop, id(model), batch_size))
+    return entry[1] if entry is not None and _same(entry[0], model) else None
+
+
+def _keep_if_unfinished(key: tuple[str, int, int | None], model: object, timer: StepTimer) -> None:
+    if not timer.probing:
+        return
+    if len(_unfinished) >= 64:
+        _unfinished.clear()
+    try:
+        _unfinished[key] = (_weak(model), timer)
+    except TypeError:
+        pass  # an object without weak references: its next loop starts a probe of its own
+
+
+def _remember(loop: str, model: object, batch_size: int | None, decision: Decision) -> None:
     if len(_remembered) >= 64:  # many models in one session (a grid search): keep the memory small
         _remembered.clear()
-    _remembered[key] = decision
+    try:
+        ref = _weak(model)
+    except TypeError:  # an object without weak references: never matched again, so never misapplied
+        return
+    _remembered[(loop, id(model), batch_size)] = (ref, decision)
 
 
 __all__ = ["Decision", "StepTimer", "candidate_counts", "candidate_settings", "last_decision", "step_timer"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 import pytest
 
@@ -272,7 +274,7 @@ def test_fit_and_predict_time_their_steps_and_leave_the_default(monkeypatch, def
     made: list[StepTimer] = []
     switches: list[int] = []
 
-    def watched_timer(loop, model):
+    def watched_timer(loop, model, batch_size=None):
         timer = StepTimer([2, 1], set_threads=switches.append)
         timer.min_probe_seconds = 0.0  # these steps take microseconds: decide after three rounds
         made.append(timer)
@@ -296,7 +298,7 @@ def test_the_step_timer_is_closed_when_fit_fails(monkeypatch, default_threads):
         def close(self):
             closed.append(True)
 
-    monkeypatch.setattr(thread_tuner, "step_timer", lambda loop, model: Watched())
+    monkeypatch.setattr(thread_tuner, "step_timer", lambda loop, model, batch_size=None: Watched())
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
     model.compile("sgd", "mse")
 
@@ -327,3 +329,85 @@ def test_the_blas_count_can_be_switched_from_another_python_thread(default_threa
     worker.start()
     worker.join()
     assert seen == [1] and config.blas_threads_now() == 1
+
+
+class _Model:
+    """A stand-in for a model: any object that can be weakly referenced."""
+
+
+def _decision(median: float) -> thread_tuner.Decision:
+    return thread_tuner.Decision(ThreadSetting(1, 2), median, at=0.0, interval=1.0)
+
+
+def test_a_decision_is_not_inherited_by_a_new_model_at_a_dead_ones_address():
+    # Bug: decisions were keyed by id(model) alone. A scaling benchmark's (or a cross-validation's) next
+    # model often lands at the freed address of the last one, inherited its choice and step time, found
+    # its own steps "too slow" against that median and re-probed in every short fit.
+    old = _Model()
+    old_id = id(old)
+    thread_tuner._remember("fit", old, 32, _decision(0.0002))
+    assert thread_tuner._recall("fit", old, 32) is not None
+    del old
+    gc.collect()
+    new = next((m for m in (_Model() for _ in range(1000)) if id(m) == old_id), _Model())
+    assert thread_tuner._recall("fit", new, 32) is None
+    assert thread_tuner.last_decision(new) is None
+
+
+def test_decisions_are_kept_per_batch_size():
+    model = _Model()
+    small, large = _decision(0.0002), _decision(0.0008)
+    thread_tuner._remember("fit", model, 32, small)
+    thread_tuner._remember("fit", model, 256, large._replace(at=1.0))
+    assert thread_tuner._recall("fit", model, 32) is small
+    assert thread_tuner.last_decision(model, "fit", batch_size=256).median == 0.0008
+    assert thread_tuner.last_decision(model, "fit").at == 1.0  # the newest at any batch size
+    assert thread_tuner._recall("predict", model, 32) is None
+
+
+def test_fit_remembers_its_choice_under_its_batch_size(monkeypatch, default_threads):
+    if config.blas_threads_now() <= 1:
+        pytest.skip("one CPU: nothing to choose")
+    # steps of microseconds: decide after the fewest rounds, without waiting for BLAS threads to settle
+    monkeypatch.setattr(StepTimer, "min_probe_seconds", 0.0)
+    monkeypatch.setattr(StepTimer, "settle_seconds", 0.0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    x, y = np.random.default_rng(0).random((640, 4), dtype=np.float32), np.arange(640) % 3
+    model.fit(x, y, batch_size=4, epochs=3, verbose=0)
+    assert thread_tuner.last_decision(model, "fit", batch_size=4) is not None
+    assert thread_tuner.last_decision(model, "fit", batch_size=64) is None
+
+
+def test_a_probe_goes_on_across_short_loops_instead_of_starting_over():
+    # Bug: a probe waits out settle_seconds of untimed steps after the multi-thread BLAS ran; fits shorter
+    # than that ended every probe unfinished, and each next fit started one from scratch at the slower
+    # settings: 200-step fits of a width-64 MLP never decided and ran 1.2-1.5x slower than they should.
+    machine = FakeMachine({BLAS2: 0.0006, BATCH2: 0.0009, ONE: 0.0011})
+    candidates = [BLAS2, BATCH2, ONE]
+    loops, decided = 0, []
+    timer = StepTimer(candidates, set_threads=machine.set_threads, clock=machine.clock)
+    timer.on_decision = decided.append
+    while not decided and loops < 20:
+        if loops:
+            machine.now += 0.2  # the pause between two fits (another framework's turn in a benchmark)
+            timer.resume()
+        machine.run(timer, 100)  # a 0.06-0.11 s fit: shorter than one probe
+        timer.close()
+        loops += 1
+    assert decided and decided[-1].count == BLAS2
+    assert loops <= 3
+
+
+def test_step_timer_resumes_the_unfinished_probe_of_the_same_model_and_batch_size(monkeypatch, default_threads):
+    monkeypatch.setattr(config, "blas_threads_now", lambda: 2)
+    monkeypatch.setattr(thread_tuner, "_unfinished", {})
+    model = _Model()
+    first = thread_tuner.step_timer("fit", model, 32)
+    assert first.probing
+    first.close()
+    assert thread_tuner.step_timer("fit", _Model(), 32) is not first   # another model
+    assert thread_tuner.step_timer("fit", model, 64) is not first      # another batch size
+    again = thread_tuner.step_timer("fit", model, 32)
+    assert again is first
+    again.close()

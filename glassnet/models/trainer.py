@@ -332,7 +332,8 @@ class Trainer:
         cbs.call("on_train_begin", {})
         initial_epoch, self._initial_epoch = self._initial_epoch or initial_epoch, None
         epoch_logs: dict[str, Any] = {}
-        timer = thread_tuner.step_timer("fit", self)  # BLAS threads chosen by timing the steps (unless fixed by the user)
+        # BLAS threads chosen by timing the steps (unless fixed by the user), remembered per batch size
+        timer = thread_tuner.step_timer("fit", self, batch_size)
         with StopAtBatchEnd(history, initial_epoch) as ctrl_c, watching.restored_on_error(cbs), closing(timer):
             for epoch in range(initial_epoch, epochs):
                 if not train.ready_for_epoch():  # a used-up generator: stop, as Keras does (it warned)
@@ -411,7 +412,7 @@ class Trainer:
         cbs.call("on_predict_begin", {})
         chunks: list[list[np.ndarray]] = []
         out: Any = None
-        with closing(thread_tuner.step_timer("predict", self)) as timer:
+        with closing(thread_tuner.step_timer("predict", self, batch_size)) as timer:
             for step, (xs, _, _) in adapter.epoch():
                 cbs.call("on_predict_batch_begin", step, {})
                 timer.begin()
