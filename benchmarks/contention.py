@@ -61,7 +61,7 @@ def seconds_per_step(setting, steps: int, data: tuple[np.ndarray, np.ndarray]) -
     real_timer = thread_tuner.step_timer
     if setting is not None:
         keras.config.apply_threads(setting)
-        thread_tuner.step_timer = lambda loop, model: thread_tuner._NoTimer()
+        thread_tuner.step_timer = lambda loop, model, batch_size=None: thread_tuner._NoTimer()
     try:
         model = _model()
         x, y = data

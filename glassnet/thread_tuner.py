@@ -129,6 +129,8 @@ class StepTimer:
         elapsed = self._clock() - self._started
         if self._warmup_left:
             self._warmup_left -= 1
+            if _blas_spins(self._current):  # a remembered choice's warm-up: its threads spin on for a while
+                self._spins_until = self._clock() + self.settle_seconds
             return
         if self._probing:
             if _blas_spins(self._current):
@@ -172,9 +174,12 @@ class StepTimer:
         one-thread settings' steps wait out :attr:`settle_seconds` untimed: a loop shorter than that
         (the many short ``fit`` calls of a cross-validation or a benchmark) would otherwise end every
         probe unfinished and start the next one from scratch, at the slower settings, again and again.
-        The settle window is wall-clock time, so a pause between the loops counts towards it.
+        The settle window is wall-clock time, so a pause between the loops counts towards it. The
+        warm-up step runs at the safe setting, as a new timer's does, so that it leaves no BLAS thread
+        spinning into the probe's next one-thread step.
         """
         self._warmup_left = self.warmup_steps
+        self._switch(self.candidates[-1])
 
     # -- the probe --------------------------------------------------------------------------------
     def _start_probe(self, quick: bool = False) -> None:
