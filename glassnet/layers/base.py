@@ -256,10 +256,8 @@ class Layer:
         self._added_metrics.append((name, value))
 
     def add_activity_loss(self, outputs: Any) -> None:
-        """Add ``activity_regularizer(output)`` for each output, divided by the batch size as Keras 3 does.
-
-        Keras 3 normalises so that the penalty's strength does not depend on the batch size.
-        """
+        """Add ``activity_regularizer(output)`` for each output, divided by the batch size as Keras 3 does
+        (so that the penalty's strength does not depend on the batch size)."""
         regularizer = getattr(self, "activity_regularizer", None)
         if regularizer is None:
             return
@@ -311,7 +309,8 @@ class Layer:
 
     def __call__(self, inputs: Any, *args: Any, training: Any = None, **kwargs: Any) -> Any:
         # A symbolic input (keras.Input) records this call as a graph node instead of computing.
-        symbolic = next((t for t in tree.flatten((inputs, args)) if getattr(t, "records_layer_calls", False)), None)
+        symbolic = None if type(inputs) is Tensor and not args else next(  # one plain Tensor: eager
+            (t for t in tree.flatten((inputs, args)) if getattr(t, "records_layer_calls", False)), None)
         if symbolic is not None:
             return symbolic.record_call(self, inputs, args, kwargs)
         inputs = _to_tensors(inputs, self._keeps_integer_input)
@@ -322,7 +321,8 @@ class Layer:
             self._maybe_build(_batchless(shapes))
         if self.input_spec is not None and isinstance(inputs, Tensor):
             self.input_spec.check(self.name, shapes)
-        self._activity_losses, self._added_metrics = [], []
+        object.__setattr__(self, "_activity_losses", [])  # past __setattr__: nothing to track in []
+        object.__setattr__(self, "_added_metrics", [])
         if self._call_accepts("training"):
             kwargs["training"] = training
         # The mask riding on the input (or given as mask=) goes to call and on to the outputs.
@@ -333,9 +333,10 @@ class Layer:
                 kwargs["mask"] = previous_mask
         outputs = self.call(inputs, *args, **kwargs)
         # As Keras 3, a layer that overrides compute_mask supports masking without having to say so.
-        if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
+        own_mask = type(self).compute_mask is not Layer.compute_mask
+        if own_mask or (self.supports_masking and previous_mask is not None):  # else no mask to pass on
             mask_propagation.attach(self, inputs, outputs, previous_mask)
-        elif previous_mask is not None:
+        elif previous_mask is not None and not self.supports_masking:
             mask_propagation.dropped(self)
         if self._output_shape is None:  # remembered for summary() of subclassed models
             self._output_shape = _batchless(_shapes_of(outputs))

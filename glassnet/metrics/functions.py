@@ -41,7 +41,8 @@ def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
     predicted = np.argmax(y_pred, axis=-1)
     # NumPy 1 answers a mismatched == with one False (and a warning); say what is wrong instead.
     try:
-        np.broadcast_shapes(predicted.shape, y_true.shape)
+        if predicted.shape != y_true.shape:  # the usual case, equal shapes, needs no check
+            np.broadcast_shapes(predicted.shape, y_true.shape)
     except ValueError:
         raise ValueError(f"sparse_categorical_accuracy: labels of shape {y_true.shape} do not fit predictions of "
                          f"shape {y_pred.shape}: expected integer class labels of shape {predicted.shape} "

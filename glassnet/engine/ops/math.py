@@ -278,9 +278,19 @@ def mean(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
     def backward(g: Any) -> tuple[Any]:
         # n as a's dtype: NumPy 1 turns float32 / Python int into float64 when both are 0-d
-        return (xp.broadcast_to(_restore_axes(g, axes, keepdims) / a.data.dtype.type(count), a.shape),)
+        share = g / a.data.dtype.type(count)
+        if len(axes) == a.ndim and not keepdims:  # the mean of everything (a loss): one value for all
+            return (xp.full(a.shape, share),)
+        return (xp.broadcast_to(_restore_axes(share, axes, keepdims), a.shape),)
 
-    return record(a.data.mean(axis=axes, keepdims=keepdims), (a,), backward)
+    data = a.data
+    if data.dtype.kind == "f" and data.dtype.itemsize >= 4 and 0 < count <= 1 << 24:
+        # ndarray.mean's own steps (sum, then divide by n) without its Python-level wrapper: the same
+        # correctly rounded quotient while n is exact in the dtype
+        value = data.sum(axis=axes, keepdims=keepdims) / data.dtype.type(count)
+    else:  # float16 (NumPy sums it in float32), integers, booleans
+        value = data.mean(axis=axes, keepdims=keepdims)
+    return record(value, (a,), backward)
 
 
 def max(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001

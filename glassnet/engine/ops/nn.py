@@ -209,9 +209,21 @@ def exponential(x: Any) -> Tensor:
     return record(out, (x,), lambda g: (g * out,))
 
 
+def _row_max(z: Any, axis: int = -1) -> Any:
+    """``z.max(axis=axis, keepdims=True)``, over the last axis as the value at ``argmax``.
+
+    Same values, NaN included (argmax points at a row's first NaN), but NumPy's max over a short last
+    axis costs ~6 us for a (128, 10) batch of logits and argmax + one gather ~2 us, twice a step.
+    """
+    if axis not in (-1, z.ndim - 1) or z.ndim == 0:
+        return z.max(axis=axis, keepdims=True)
+    flat = z.reshape(-1, z.shape[-1])
+    return flat[xp.arange(flat.shape[0]), flat.argmax(axis=1)].reshape(z.shape[:-1] + (1,))
+
+
 def _stable_softmax(z: Any, axis: int) -> Any:
     # Subtracting the max changes nothing mathematically and keeps exp() from overflowing.
-    e = xp.exp(z - z.max(axis=axis, keepdims=True))
+    e = xp.exp(z - _row_max(z, axis))
     e /= e.sum(axis=axis, keepdims=True)
     return e
 
@@ -355,13 +367,14 @@ def sparse_softmax_cross_entropy(logits: Any, labels: Any) -> Tensor:
             f"sparse cross-entropy: labels must be integers in [0, {classes - 1}] for {classes} "
             f"classes; got values from {int(idx.min())} to {int(idx.max())}"
         )
-    shifted = flat - flat.max(axis=1, keepdims=True)
-    log_sum = xp.log(xp.exp(shifted).sum(axis=1))
+    shifted = flat - _row_max(flat)
+    e = xp.exp(shifted)
+    total = e.sum(axis=1, keepdims=True)
     rows = xp.arange(flat.shape[0])
-    loss = (log_sum - shifted[rows, idx]).reshape(z.shape[:-1])
+    loss = (xp.log(total[:, 0]) - shifted[rows, idx]).reshape(z.shape[:-1])
 
     def backward(g: Any) -> tuple[Any]:
-        p = xp.exp(shifted - log_sum[:, None])
+        p = e / total                  # softmax(z), from the forward's exponentials
         p[rows, idx] -= 1
         p *= g.reshape(-1, 1)
         return (p.reshape(z.shape),)
