@@ -51,11 +51,12 @@ class Tensor:
 
     Attributes
     ----------
-    pre_activation : (str, Tensor) or None
+    pre_activation : (str, Tensor) or (str, Tensor, tuple) or None
         Set only on the output of ``softmax`` and ``sigmoid``: the activation's
         name and its input z (the logits), so a cross-entropy applied to these
         probabilities can use the numerically stable logits form instead.
         Read it with :func:`glassnet.engine.ops.nn.logits_of`, which explains why.
+        Softmax adds what it computed on the way (read by :func:`~glassnet.engine.ops.nn.sparse_softmax_cross_entropy`).
     """
 
     __slots__ = ("data", "requires_grad", "name", "pre_activation", "_keras_mask", "__weakref__")
@@ -71,7 +72,7 @@ class Tensor:
         self.requires_grad = requires_grad
         self.name = name
         # Only softmax/sigmoid set it (see engine.ops.nn.logits_of); every other tensor has none.
-        self.pre_activation: tuple[str, Tensor] | None = None
+        self.pre_activation: tuple[Any, ...] | None = None
         # A layer's output mask (bool (batch, timesteps)), as Keras sets it; see Layer.compute_mask.
         self._keras_mask: Any = None
 

@@ -108,7 +108,7 @@ def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool 
         labels = xp.where(keep, labels, 0)  # any valid index; the loss there is zeroed below
     logits = y_pred if from_logits else nn.logits_of(y_pred, "softmax")
     if logits is not None:
-        loss = nn.sparse_softmax_cross_entropy(logits, labels)
+        loss = nn.sparse_softmax_cross_entropy(logits, labels, None if from_logits else y_pred)
     else:
         onehot = xp.zeros(y_pred.shape, dtype=y_pred.dtype)
         xp.put_along_axis(onehot, labels[..., None], 1, axis=-1)

@@ -69,3 +69,21 @@ def test_a_shuffled_batch_is_the_rows_it_names():
     np.testing.assert_array_equal(sws[0], sw[index])
     xs, _, _ = adapter._slice(slice(2, 5))
     assert np.shares_memory(xs[0], x)  # a plain slice stays a view
+
+
+@pytest.mark.parametrize("shape", [(6, 4), (3, 5, 7)])
+def test_cross_entropy_of_a_softmax_output_reuses_its_numbers_exactly(shape):
+    from glassnet.engine.tensor import GradientTape
+
+    rng = np.random.default_rng(3)
+    z = Tensor(rng.normal(size=shape).astype(np.float32) * 4, requires_grad=True)
+    labels = rng.integers(0, shape[-1], size=shape[:-1])
+    results = []
+    for reuse in (False, True):
+        with GradientTape() as tape:
+            probabilities = nn.softmax(z)
+            loss = nn.sparse_softmax_cross_entropy(z, labels, probabilities if reuse else None)
+            total = m.sum(loss)
+        results.append((loss.data, tape.gradient(total, z)))
+    np.testing.assert_array_equal(results[1][0], results[0][0])
+    np.testing.assert_array_equal(results[1][1], results[0][1])

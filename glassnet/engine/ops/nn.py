@@ -221,11 +221,18 @@ def _row_max(z: Any, axis: int = -1) -> Any:
     return flat[xp.arange(flat.shape[0]), flat.argmax(axis=1)].reshape(z.shape[:-1] + (1,))
 
 
-def _stable_softmax(z: Any, axis: int) -> Any:
+def _softmax_parts(z: Any, axis: int) -> tuple[Any, Any, Any]:
+    """(z - max z, sum e^(z - max z), softmax(z)) over ``axis``: the cross-entropy reuses the first two."""
     # Subtracting the max changes nothing mathematically and keeps exp() from overflowing.
-    e = xp.exp(z - _row_max(z, axis))
-    e /= e.sum(axis=axis, keepdims=True)
-    return e
+    shifted = z - _row_max(z, axis)
+    e = xp.exp(shifted)
+    total = e.sum(axis=axis, keepdims=True)
+    e /= total
+    return shifted, total, e
+
+
+def _stable_softmax(z: Any, axis: int) -> Any:
+    return _softmax_parts(z, axis)[2]
 
 
 def softmax(x: Any, axis: int = -1) -> Tensor:
@@ -235,14 +242,15 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
     contracted with g gives  dz = s * (g - sum_j g_j s_j).
     """
     x = as_tensor(x)
-    s = _stable_softmax(x.data, axis)
+    shifted, total, s = _softmax_parts(x.data, axis)
 
     def backward(g: Any) -> tuple[Any]:
         return (s * (g - (g * s).sum(axis=axis, keepdims=True)),)
 
     out = record(s, (x,), backward)
     if axis in (-1, x.ndim - 1):  # the losses take the classes on the last axis
-        out.pre_activation = ("softmax", x)  # for logits_of: cross-entropy of this output uses x
+        # for logits_of: cross-entropy of this output uses x (and _softmax_parts_of: what was computed here)
+        out.pre_activation = ("softmax", x, (shifted, total))
     return out
 
 
@@ -325,6 +333,16 @@ def logits_of(probabilities: Any, activation: str) -> Tensor | None:
     return link[1] if link is not None and link[0] == activation else None
 
 
+def _softmax_parts_of(probabilities: Any) -> tuple[Any, Any, Any] | None:
+    """(z - max z, sum e^(z - max z), softmax(z)) as :func:`softmax` computed them for ``probabilities``,
+    or None: :func:`sparse_softmax_cross_entropy` then need not compute them again from the logits."""
+    link = getattr(probabilities, "pre_activation", None)
+    if link is None or link[0] != "softmax" or len(link) < 3:
+        return None
+    shifted, total = link[2]
+    return shifted, total, probabilities.data
+
+
 def softmax_cross_entropy(logits: Any, target: Any, axis: int = -1) -> Tensor:
     """Per-sample  -sum_i y_i log softmax(z)_i  from logits, with one-hot/probability targets.
 
@@ -347,10 +365,13 @@ def softmax_cross_entropy(logits: Any, target: Any, axis: int = -1) -> Tensor:
     return record(loss, (logits, target), backward)
 
 
-def sparse_softmax_cross_entropy(logits: Any, labels: Any) -> Tensor:
-    """Per-sample  -log softmax(z)[label]  with integer labels (last axis = classes).
+def sparse_softmax_cross_entropy(logits: Any, labels: Any, probabilities: Any = None) -> Tensor:
+    """Per-sample  -log softmax(z)[label] = log sum_j e^(z_j - m) - (z_label - m)  with integer labels (last
+    axis = classes, m = max z, so that no exponential overflows).
 
     Backward: dC/dz = g * (softmax(z) - onehot(label)), without building the one-hot matrix.
+    ``probabilities``: the output of :func:`softmax` on these logits, if any: the shifted logits and
+    the sum of exponentials it computed are used again.
     """
     logits = as_tensor(logits)
     z = logits.data
@@ -367,14 +388,19 @@ def sparse_softmax_cross_entropy(logits: Any, labels: Any) -> Tensor:
             f"sparse cross-entropy: labels must be integers in [0, {classes - 1}] for {classes} "
             f"classes; got values from {int(idx.min())} to {int(idx.max())}"
         )
-    shifted = flat - _row_max(flat)
-    e = xp.exp(shifted)
-    total = e.sum(axis=1, keepdims=True)
+    parts = None if probabilities is None else _softmax_parts_of(probabilities)
+    if parts is not None:
+        shifted, total, s = (part.reshape(-1, part.shape[-1]) for part in parts)
+    else:
+        shifted = flat - _row_max(flat)
+        e = xp.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
+        s = None
     rows = xp.arange(flat.shape[0])
     loss = (xp.log(total[:, 0]) - shifted[rows, idx]).reshape(z.shape[:-1])
 
     def backward(g: Any) -> tuple[Any]:
-        p = e / total                  # softmax(z), from the forward's exponentials
+        p = s.copy() if s is not None else e / total   # softmax(z)
         p[rows, idx] -= 1
         p *= g.reshape(-1, 1)
         return (p.reshape(z.shape),)
