@@ -73,6 +73,7 @@ class Optimizer(OptimizerState):
         self.iterations = 0
         self._groups: list[_Group] = []
         self._var_ids: tuple[int, ...] = ()
+        self._positions: list[list[int]] = []
         self._warned_missing = False
 
     # -- learning rate ------------------------------------------------------------------------
@@ -104,6 +105,9 @@ class Optimizer(OptimizerState):
             for name in self._slot_names:
                 group.slots[name] = self._initial_slot(name, group.params)
         self._var_ids = tuple(id(v) for v in variables)
+        # where each group's variables stand in the list apply() is given (the same list while _var_ids match)
+        index = {id(v): i for i, v in enumerate(variables)}
+        self._positions = [[index[id(v)] for v in group.variables] for group in self._groups]
 
     def _initial_slot(self, name: str, params: Any) -> Any:
         return xp.zeros_like(params)
@@ -143,7 +147,6 @@ class Optimizer(OptimizerState):
             raise ValueError(f"{type(self).__name__}: got {len(grads)} gradients for {len(variables)} variables")
         if tuple(id(v) for v in variables) != self._var_ids or not all(g.still_packed() for g in self._groups):
             self._repack(variables)
-        index = {id(v): i for i, v in enumerate(variables)}
         lr = self.learning_rate
         fused = self._fused_rule()
         clipping = self.clipnorm is not None or self.global_clipnorm is not None or self.clipvalue is not None
@@ -151,10 +154,10 @@ class Optimizer(OptimizerState):
         # gradient buffer and no separate weight-decay pass.  Clipping needs all gradients first.
         direct = fused and not clipping and jit.enabled()
         missing = []
-        for group in self._groups:
+        for group, positions in zip(self._groups, self._positions):
             arrays = []
-            for var, view in zip(group.variables, group.grad_views):
-                g = grads[index[id(var)]]
+            for var, view, position in zip(group.variables, group.grad_views, positions):
+                g = grads[position]
                 if g is None:
                     view[...] = 0
                     missing.append(var.path)
@@ -229,6 +232,10 @@ class Optimizer(OptimizerState):
                  group.tmp[lo:hi]) for lo, hi in zip(group.offsets[:-1], group.offsets[1:])]
         # A large variable is cut over the threads the kernels may use (read only when there is one to cut).
         threads = jit.workers() if compiled and group.params.size >= kernels.SPLIT_MIN else 1
+        if threads < 2:  # no variable to cut: the calls themselves, without run_split's (~1 us a call)
+            for (p, *rest), g in zip(segments, group.grad_arrays):
+                fn(p, g.reshape(-1), *rest, decay, tiny, *scalars)
+            return
         for (p, *rest), g in zip(segments, group.grad_arrays):
             kernels.run_split(fn, (p, g.reshape(-1), *rest), (decay, tiny, *scalars), threads)
 

@@ -294,3 +294,17 @@ def test_jit_compiles_numbers_but_not_float16() -> None:
         assert jit.compiles(np.dtype(dtype)), dtype
     for dtype in ("float16", "object", "U3"):
         assert not jit.compiles(np.dtype(dtype)), dtype
+
+
+def test_each_variable_gets_its_own_gradient_when_dtypes_split_the_list(jit_on: None) -> None:
+    # Variables are packed by dtype, so groups list them in another order than apply() receives them;
+    # each gradient must still reach its own variable, step after step.
+    a = gn.Variable(np.ones(3, dtype=np.float32))
+    b = gn.Variable(np.ones(2, dtype=np.float64))
+    c = gn.Variable(np.ones(4, dtype=np.float32))
+    opt = optimizers.SGD(1.0)
+    for step in (1, 2):
+        opt.apply([np.full(3, 0.5, np.float32), np.full(2, 0.25), np.full(4, 0.125, np.float32)], [a, b, c])
+        np.testing.assert_array_equal(a.numpy(), 1 - 0.5 * step)
+        np.testing.assert_array_equal(b.numpy(), 1 - 0.25 * step)
+        np.testing.assert_array_equal(c.numpy(), 1 - 0.125 * step)
