@@ -52,7 +52,7 @@ import statistics
 import time
 import weakref
 from collections.abc import Callable, Hashable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from . import config
 from .config import ThreadSetting
@@ -341,9 +341,9 @@ def step_timer(loop: str = "fit", model: object = None, batch_size: int | None =
         return _NoTimer()
     candidates = candidate_settings(current, fixed=config.threads_fixed_by_user())
     key = (loop, id(model), batch_size)
-    unfinished = _unfinished.pop(key, None)
-    if unfinished is not None and _same(unfinished[0], model) and unfinished[1].candidates == candidates:
-        timer = unfinished[1]
+    unfinished = _fetch(_unfinished, key, model, pop=True)
+    if unfinished is not None and unfinished.candidates == candidates:
+        timer = unfinished
         timer.resume()
     else:
         timer = StepTimer(candidates, remembered=_recall(loop, model, batch_size))
@@ -359,45 +359,44 @@ def last_decision(model: object, loop: str = "fit", batch_size: int | None = Non
     """
     if batch_size is not None:
         return _recall(loop, model, batch_size)
-    found = [_recall(*key[:1], model, key[2]) for key in list(_remembered) if key[:2] == (loop, id(model))]
+    found = [_fetch(_remembered, key, model) for key in list(_remembered) if key[:2] == (loop, id(model))]
     return max((d for d in found if d is not None), key=lambda d: d.at, default=None)
 
 
-def _same(ref: Callable[[], object] | None, model: object) -> bool:
-    # The model a decision was made for must still be this one: a model garbage-collected since may
+def _store(table: dict[Any, Any], key: tuple[str, int, int | None], model: object, value: Any) -> None:
+    """``table[key] = (weak reference to model, value)``, the table emptied when it reaches 64 entries (many
+    models in one session, a grid search: keep the memory small)."""
+    if len(table) >= 64:
+        table.clear()
+    try:
+        table[key] = (None if model is None else weakref.ref(model), value)
+    except TypeError:  # an object without weak references: never matched again, so never misapplied
+        pass
+
+
+def _fetch(table: dict[Any, Any], key: tuple[str, int, int | None], model: object, pop: bool = False) -> Any:
+    """The value stored under ``key`` for this very ``model``, or None."""
+    entry = table.pop(key, None) if pop else table.get(key)
+    if entry is None:
+        return None
+    ref = entry[0]
+    # The model a value was stored for must still be this one: a model garbage-collected since may
     # have left its id to a new one (say the next model of a cross-validation, or of another width).
-    return (ref is None and model is None) or (ref is not None and ref() is model)
-
-
-def _weak(model: object) -> Callable[[], object] | None:
-    """A weak reference to ``model`` (None for None); TypeError for an object that cannot have one."""
-    return None if model is None else weakref.ref(model)
+    same = (ref is None and model is None) or (ref is not None and ref() is model)
+    return entry[1] if same else None
 
 
 def _recall(loop: str, model: object, batch_size: int | None) -> Decision | None:
-    entry = _remembered.get((loop, id(model), batch_size))
-    return entry[1] if entry is not None and _same(entry[0], model) else None
-
-
-def _keep_if_unfinished(key: tuple[str, int, int | None], model: object, timer: StepTimer) -> None:
-    if not timer.probing:
-        return
-    if len(_unfinished) >= 64:
-        _unfinished.clear()
-    try:
-        _unfinished[key] = (_weak(model), timer)
-    except TypeError:
-        pass  # an object without weak references: its next loop starts a probe of its own
+    return _fetch(_remembered, (loop, id(model), batch_size), model)
 
 
 def _remember(loop: str, model: object, batch_size: int | None, decision: Decision) -> None:
-    if len(_remembered) >= 64:  # many models in one session (a grid search): keep the memory small
-        _remembered.clear()
-    try:
-        ref = _weak(model)
-    except TypeError:  # an object without weak references: never matched again, so never misapplied
-        return
-    _remembered[(loop, id(model), batch_size)] = (ref, decision)
+    _store(_remembered, (loop, id(model), batch_size), model, decision)
+
+
+def _keep_if_unfinished(key: tuple[str, int, int | None], model: object, timer: StepTimer) -> None:
+    if timer.probing:  # otherwise the model's next loop starts from the remembered decision
+        _store(_unfinished, key, model, timer)
 
 
 __all__ = ["Decision", "StepTimer", "candidate_counts", "candidate_settings", "last_decision", "step_timer"]

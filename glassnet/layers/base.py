@@ -336,7 +336,7 @@ class Layer:
         own_mask = type(self).compute_mask is not Layer.compute_mask
         if own_mask or (self.supports_masking and previous_mask is not None):  # else no mask to pass on
             mask_propagation.attach(self, inputs, outputs, previous_mask)
-        elif previous_mask is not None and not self.supports_masking:
+        elif previous_mask is not None:
             mask_propagation.dropped(self)
         if self._output_shape is None:  # remembered for summary() of subclassed models
             self._output_shape = _batchless(_shapes_of(outputs))

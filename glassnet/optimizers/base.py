@@ -232,12 +232,11 @@ class Optimizer(OptimizerState):
                  group.tmp[lo:hi]) for lo, hi in zip(group.offsets[:-1], group.offsets[1:])]
         # A large variable is cut over the threads the kernels may use (read only when there is one to cut).
         threads = jit.workers() if compiled and group.params.size >= kernels.SPLIT_MIN else 1
-        if threads < 2:  # no variable to cut: the calls themselves, without run_split's (~1 us a call)
-            for (p, *rest), g in zip(segments, group.grad_arrays):
-                fn(p, g.reshape(-1), *rest, decay, tiny, *scalars)
-            return
         for (p, *rest), g in zip(segments, group.grad_arrays):
-            kernels.run_split(fn, (p, g.reshape(-1), *rest), (decay, tiny, *scalars), threads)
+            if threads < 2:  # nothing to cut: the call itself, without run_split's packing (~1 us a call)
+                fn(p, g.reshape(-1), *rest, decay, tiny, *scalars)
+            else:
+                kernels.run_split(fn, (p, g.reshape(-1), *rest), (decay, tiny, *scalars), threads)
 
     def _repack(self, variables: list[Variable]) -> None:
         if self._groups and self.iterations:

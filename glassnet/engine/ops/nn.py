@@ -231,10 +231,6 @@ def _softmax_parts(z: Any, axis: int) -> tuple[Any, Any, Any]:
     return shifted, total, e
 
 
-def _stable_softmax(z: Any, axis: int) -> Any:
-    return _softmax_parts(z, axis)[2]
-
-
 def softmax(x: Any, axis: int = -1) -> Tensor:
     """s_i = e^{z_i} / sum_j e^{z_j}.
 

@@ -55,12 +55,10 @@ class ArrayAdapter(DataAdapter):
             yield self._slice(index)
 
     def _slice(self, index: slice | np.ndarray) -> Batch:
-        if isinstance(index, slice):
-            def pick(a: Any) -> Any:
-                return a[index]
-        else:  # a shuffled batch: np.take gathers the rows in about half the time of a[index]
-            def pick(a: Any) -> Any:
-                return np.take(a, index, axis=0) if isinstance(a, np.ndarray) else a[index]
+        gather = not isinstance(index, slice)  # a shuffled batch: np.take takes about half a[index]'s time
+
+        def pick(a: Any) -> Any:
+            return np.take(a, index, axis=0) if gather and isinstance(a, np.ndarray) else a[index]
         return ([pick(a) for a in self.xs], None if self.ys is None else [pick(a) for a in self.ys],
                 [pick(a) for a in self.sws] if self.sws else None)
 
