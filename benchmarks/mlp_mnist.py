@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
     alternate,
     blas_info,
+    cpu_model,
     current_rss_mb,
     jit_runtime_mb,
     load_framework_code,
@@ -115,7 +116,7 @@ def main() -> None:
 
     print(f"glassnet vs PyTorch {torch.__version__} CPU, lecture MLP on MNIST (60,000 images/epoch)")
     mode = "fixed" if args.threads else "default: glassnet's fit may choose fewer (glassnet.thread_tuner)"
-    print(f"threads: {threads} for both ({mode}); NumPy {np.__version__} with {blas_info()}")
+    print(f"threads: {threads} for both ({mode}); {cpu_model()}; NumPy {np.__version__} with {blas_info()}")
     x, y, xt, yt = load()
     rows = []
     for batch in args.batches:

@@ -21,14 +21,13 @@ Nothing here is a test: it prints figures.
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import alternate, blas_info, median, set_threads  # noqa: E402
+from _common import alternate, blas_info, cpu_model, median, set_threads  # noqa: E402
 
 
 def load() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -36,16 +35,6 @@ def load() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     (x, y), (xt, _) = gn.datasets.mnist.load_data()
     return x.astype("float32") / 255, y.astype("int64"), xt.astype("float32") / 255
-
-
-def cpu_model() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def glassnet_runs(cell: str, x: np.ndarray, y: np.ndarray, xt: np.ndarray, batch: int):
