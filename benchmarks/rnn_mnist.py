@@ -11,7 +11,8 @@ categorical cross-entropy, batch 128, one epoch = 60,000 images.  Inference is a
 count and alternate (the machine is noisy: medians are quoted).  On machines where OPENBLAS_CORETYPE forces
 generic BLAS kernels, prefix ``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE``; the header says which ran.
 ``--per-batch N`` times only the recurrent layer on one batch (forward + backward of a sum, and a forward
-without a tape), N times alternating, in CPU time (``time.process_time``): steadier than wall time on a shared
+without a tape), N times alternating, and for the LSTM its matrix products alone (the floor under glassnet's
+time: the same products as the layer, nothing else), in CPU time (``time.process_time``): steadier than wall time on a shared
 machine, but meaningful at one thread only (other threads' spinning counts too).
 ``--no-jit`` runs glassnet with its compiled kernels switched off (glassnet.jit.set_enabled(False)): the LSTM and
 GRU step kernels (glassnet/engine/ops/recurrent_kernels.py) then run their NumPy references; an A/B of the two.
@@ -88,6 +89,28 @@ def torch_runs(cell: str, x: np.ndarray, y: np.ndarray, xt: np.ndarray, batch: i
     return epoch, infer
 
 
+def lstm_products(batch: int, steps: int = 28, features: int = 28, units: int = 128):
+    """The matrix products glassnet's LSTM runs for one training batch at one thread, alone: the floor
+    under its time (glassnet/engine/ops/recurrent_lstm.py).  Per step [x_t 1 h_{t-1}] [W; b; U] -> z_t,
+    back through time dz_t U^T -> dh_{t-1}, and after the loop [dW; db; dU] = XH^T dZ in one product."""
+    width = features + 1 + units
+    rng = np.random.default_rng(0)
+    XH = rng.random((steps + 1, batch, width), dtype=np.float32)
+    WU = rng.random((width, 4 * units), dtype=np.float32) - 0.5
+    Z = np.empty((steps, batch, 4 * units), dtype=np.float32)
+    UT = np.ascontiguousarray(WU[features + 1:].T)
+    dh = np.empty((batch, units), dtype=np.float32)
+
+    def run() -> None:
+        for t in range(steps):
+            np.matmul(XH[t], WU, out=Z[t])
+        for t in range(steps - 1, -1, -1):
+            np.matmul(Z[t], UT, out=dh)
+        XH[:steps].reshape(-1, width).T @ Z.reshape(-1, 4 * units)
+
+    return run
+
+
 def per_batch(cell: str, x: np.ndarray, batch: int, n: int) -> dict[str, float]:
     """Median CPU milliseconds per batch of the recurrent layer alone: glassnet's op vs torch's module."""
     import time
@@ -119,6 +142,8 @@ def per_batch(cell: str, x: np.ndarray, batch: int, n: int) -> dict[str, float]:
 
     runs = {"glassnet train": g_train, "torch train": t_train,
             "glassnet infer": lambda: rnn(xb), "torch infer": t_infer}
+    if cell == "lstm":
+        runs["glassnet products"] = lstm_products(batch)
     times: dict[str, list[float]] = {name: [] for name in runs}
     for k in range(n + 3):
         for name, fn in runs.items():
@@ -161,8 +186,12 @@ def main() -> None:
             for what in ("train", "infer"):
                 g, t = r[f"glassnet {what}"], r[f"torch {what}"]
                 print(f"{cell.upper():>4} | {what:>12} | {g:>8.2f} | {t:>8.2f} | {g / t:>9.2f}")
+            if "glassnet products" in r:  # the floor: the LSTM's products alone, against PyTorch's whole layer
+                g, t = r["glassnet products"], r["torch train"]
+                print(f"{cell.upper():>4} | {'its products':>12} | {g:>8.2f} | {t:>8.2f} | {g / t:>9.2f}")
         print(f"\nmedian of {args.per_batch} alternating batches; train = forward + backward of the layer alone, "
-              "infer = its forward without a tape")
+              "infer = its forward without a tape; its products = the matrix products of the LSTM's training batch "
+              "alone (glassnet's floor at one thread), against PyTorch's whole training batch")
         return
     rows = []
     for cell in args.cells:
