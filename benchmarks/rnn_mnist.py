@@ -12,8 +12,8 @@ count and alternate (the machine is noisy: medians are quoted).  On machines whe
 generic BLAS kernels, prefix ``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE``; the header says which ran.
 ``--per-batch N`` times only the recurrent layer on one batch (forward + backward of a sum, and a forward
 without a tape), N times alternating, and for the LSTM its matrix products alone (the floor under glassnet's
-time: the same products as the layer, nothing else), in CPU time (``time.process_time``): steadier than wall time on a shared
-machine, but meaningful at one thread only (other threads' spinning counts too).
+time: the same products as the layer, nothing else), in CPU time (``time.process_time``): steadier than wall
+time on a shared machine, but meaningful at one thread only (other threads' spinning counts too).
 ``--no-jit`` runs glassnet with its compiled kernels switched off (glassnet.jit.set_enabled(False)): the LSTM and
 GRU step kernels (glassnet/engine/ops/recurrent_kernels.py) then run their NumPy references; an A/B of the two.
 Nothing here is a test: it prints figures.
@@ -89,10 +89,12 @@ def torch_runs(cell: str, x: np.ndarray, y: np.ndarray, xt: np.ndarray, batch: i
     return epoch, infer
 
 
-def lstm_products(batch: int, steps: int = 28, features: int = 28, units: int = 128):
-    """The matrix products glassnet's LSTM runs for one training batch at one thread, alone: the floor
-    under its time (glassnet/engine/ops/recurrent_lstm.py).  Per step [x_t 1 h_{t-1}] [W; b; U] -> z_t,
+def lstm_products(rnn, xb: np.ndarray):
+    """The matrix products the LSTM layer ``rnn`` runs for one training batch ``xb`` at one thread, alone:
+    the floor under its time (glassnet/engine/ops/recurrent_lstm.py).  Per step [x_t 1 h_{t-1}] [W; b; U] -> z_t,
     back through time dz_t U^T -> dh_{t-1}, and after the loop [dW; db; dU] = XH^T dZ in one product."""
+    batch, steps, features = xb.shape
+    units = rnn.recurrent_kernel.shape[0]
     width = features + 1 + units
     rng = np.random.default_rng(0)
     XH = rng.random((steps + 1, batch, width), dtype=np.float32)
@@ -143,7 +145,7 @@ def per_batch(cell: str, x: np.ndarray, batch: int, n: int) -> dict[str, float]:
     runs = {"glassnet train": g_train, "torch train": t_train,
             "glassnet infer": lambda: rnn(xb), "torch infer": t_infer}
     if cell == "lstm":
-        runs["glassnet products"] = lstm_products(batch)
+        runs["glassnet products"] = lstm_products(rnn, xb)
     times: dict[str, list[float]] = {name: [] for name in runs}
     for k in range(n + 3):
         for name, fn in runs.items():
