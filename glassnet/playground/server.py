@@ -77,6 +77,10 @@ class Connection:
     being trained, each in a worker thread so the event loop keeps answering.  While playing, the trainer
     puts each frame into a one-frame slot and a sender sends whatever is newest: a slow page skips frames
     instead of queueing them, and at most one frame is in flight.
+
+    Every frame says how many messages the page had sent when it was made (``messages_seen``): a frame
+    answering a message sent before ``play`` says ``playing: false`` while the page already plays, and
+    the count tells the page that this frame is older than its ``play``.
     """
 
     def __init__(self, websocket: WebSocket, session: Any, limits: Limits) -> None:
@@ -89,6 +93,7 @@ class Connection:
         self.frame_ready = asyncio.Event()
         self.player: asyncio.Task | None = None
         self.sender: asyncio.Task | None = None
+        self.messages_seen = 0  # messages received from the page so far, valid or not
 
     async def send(self, message: dict) -> None:
         async with self.send_lock:
@@ -97,6 +102,8 @@ class Connection:
     async def handle_text(self, text: Any) -> None:
         """Parse, hand to the session, send its answers; any failure becomes an ``error`` frame."""
         kind = None
+        self.messages_seen += 1
+        seen = self.messages_seen
         try:
             if text is None:
                 raise ProtocolError("an empty websocket message")
@@ -108,6 +115,8 @@ class Connection:
                 self.pending = None
                 self.frame_ready.clear()
             for reply in replies or []:
+                if reply.get("type") == "frame":
+                    reply["messages_seen"] = seen
                 await self.send(reply)
         except ProtocolError as exc:
             await self.send(error_frame(str(exc), kind or _type_of(text)))
@@ -133,6 +142,7 @@ class Connection:
                     self.session.playing = False
                     await self.send(error_frame(f"training stopped: {exc}", "play"))
                     return
+                frame["messages_seen"] = self.messages_seen
                 self.pending = frame
                 self.frame_ready.set()
             await asyncio.sleep(0)  # let a waiting message (pause) take the lock between epochs

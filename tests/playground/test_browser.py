@@ -374,6 +374,22 @@ def test_url_init_zero_cos_x_and_dead_links(page):
     page.wait_for_function("document.querySelectorAll('.links .link.dead').length > 0")
 
 
+def test_run_right_after_an_edit_keeps_playing(page):
+    """The edit's answer (a frame saying ``playing: false``) arrives after Run was pressed; it must not turn
+    the button back to Run while the server trains, or the next press would send ``play`` instead of
+    ``pause`` and training would never stop."""
+    _open(page)
+    page.evaluate("""() => { document.querySelector("#show-test").click();
+                             document.querySelector("#play-pause").click(); }""")  # one task: no reply between
+    page.wait_for_function("window.playground.frame.epoch >= 2")
+    assert page.get_attribute("#play-pause", "class").split().count("playing") == 1
+    page.click("#play-pause")
+    page.wait_for_function("!window.playground.frame.playing")
+    epoch = _frame(page)["epoch"]
+    page.wait_for_timeout(300)
+    assert _frame(page)["epoch"] == epoch  # paused for good
+
+
 def test_main_view_and_frame_rate(page, record_property):
     """Plays the default network for 3 s and reports the frames/s the page receives and draws (no assertion
     on the speed: it depends on the machine)."""

@@ -142,6 +142,26 @@ def test_playing_streams_frames_and_pause_stops_them(client):
         assert CountingSession.made[0].playing is False
 
 
+def test_every_frame_says_how_many_messages_the_server_had_received(client):
+    """A frame answering a message sent before ``play`` (here a config edit) carries a smaller count than the
+    frames of the play loop, so that the page can tell it from the server stopping."""
+    with client.websocket_connect("/ws") as ws:
+        ws.send_text("not json")                                          # message 1: an error, counted too
+        assert json.loads(ws.receive_text())["type"] == "error"
+        ws.send_text(json.dumps({"type": "config", "config": {"noise": 5}}))   # message 2
+        ws.send_text(json.dumps({"type": "play"}))                        # message 3
+        reply = _receive(ws, "frame")
+        assert reply["messages_seen"] == 2 and reply["playing"] is False
+        frame = _receive(ws, "frame")
+        assert frame["messages_seen"] == 3 and frame["playing"] is True and frame["epoch"] == 1
+        ws.send_text(json.dumps({"type": "pause"}))                       # message 4
+        for _ in range(200):  # frames already on their way, then the pause's answer
+            frame = json.loads(ws.receive_text())
+            if not frame["playing"]:
+                break
+        assert frame["messages_seen"] == 4
+
+
 def test_closing_the_socket_stops_training(client):
     with client.websocket_connect("/ws") as ws:
         ws.send_text(json.dumps({"type": "play"}))

@@ -69,8 +69,17 @@ function connect() {
   };
 }
 
+// Messages sent so far, and how many had been sent with the last `play`: every frame says how many the
+// server had received when it made it (`messages_seen`), so a frame answering an earlier message (a config
+// edit just before Run, say) is not taken for the server stopping.
+let messagesSent = 0;
+let playSentAt = 0;
+
 function send(message) {
-  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+  if (socket && socket.readyState === WebSocket.OPEN) {
+    socket.send(JSON.stringify(message));
+    messagesSent++;
+  }
 }
 
 // Config edits the server has not answered yet, oldest first.  Each edit is applied to the local config
@@ -93,7 +102,7 @@ function receive(message) {
       stats.framesReceived++;
       stats.frame = message;
       pendingFrame = message;  // drawn on the next animation frame; a newer one replaces it
-      if (!message.playing) setPlaying(false);
+      if (!message.playing && message.messages_seen >= playSentAt) setPlaying(false);
       return;
     case "export": return onExport(message);
     case "digit": stats.digit = message; return digit.show(message);
@@ -328,7 +337,7 @@ function setupControls() {
   }
   $("play-pause").addEventListener("click", () => {
     if (playing) pause();
-    else { setPlaying(true); send({ type: "play" }); }
+    else { setPlaying(true); send({ type: "play" }); playSentAt = messagesSent; }
   });
   $("step").addEventListener("click", () => { pause(); send({ type: "step" }); });
   $("reset").addEventListener("click", () => { pause(); send({ type: "reset" }); });
