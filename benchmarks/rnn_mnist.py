@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/rnn_mnist.py --cells lstm --repeats 5
     .venv/bin/python benchmarks/rnn_mnist.py --threads 1 --per-batch 200   # the recurrent layer alone, CPU time
     .venv/bin/python benchmarks/rnn_mnist.py --threads 1 --per-batch 200 --no-jit   # NumPy step references
+    .venv/bin/python benchmarks/rnn_mnist.py --threads 2 --per-batch 100   # the layer at two threads, both ways
 
 Each image is a sequence of 28 steps of 28 features: RNN(128) -> Dense(10, softmax), Adam(0.001), sparse
 categorical cross-entropy, batch 128, one epoch = 60,000 images.  Inference is a forward pass over the
@@ -11,9 +12,11 @@ categorical cross-entropy, batch 128, one epoch = 60,000 images.  Inference is a
 count and alternate (the machine is noisy: medians are quoted).  On machines where OPENBLAS_CORETYPE forces
 generic BLAS kernels, prefix ``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE``; the header says which ran.
 ``--per-batch N`` times only the recurrent layer on one batch (forward + backward of a sum, and a forward
-without a tape), N times alternating, and for the LSTM its matrix products alone (the floor under glassnet's
+without a tape), N times, alternating blocks of 10, and for the LSTM its matrix products alone (the floor under glassnet's
 time: the same products as the layer, nothing else), in CPU time (``time.process_time``): steadier than wall
-time on a shared machine, but meaningful at one thread only (other threads' spinning counts too).
+time on a shared machine, but meaningful at one thread only (other threads' spinning counts too).  With more
+threads it takes wall time instead and times glassnet's training batch both ways fit's step timer chooses
+between: the BLAS's threads inside each product (the default) and glassnet's threads over the batch.
 ``--no-jit`` runs glassnet with its compiled kernels switched off (glassnet.jit.set_enabled(False)): the LSTM and
 GRU step kernels (glassnet/engine/ops/recurrent_kernels.py) then run their NumPy references; an A/B of the two.
 Nothing here is a test: it prints figures.
@@ -113,14 +116,19 @@ def lstm_products(rnn, xb: np.ndarray):
     return run
 
 
-def per_batch(cell: str, x: np.ndarray, batch: int, n: int) -> dict[str, float]:
-    """Median CPU milliseconds per batch of the recurrent layer alone: glassnet's op vs torch's module."""
+def per_batch(cell: str, x: np.ndarray, batch: int, n: int, threads: int) -> dict[str, float]:
+    """Median milliseconds per batch of the recurrent layer alone: glassnet's op vs torch's module.
+
+    At one thread CPU time (steadier on a shared machine); at more, wall time, with glassnet's training
+    batch timed under each way of spending the threads (glassnet.config.ThreadSetting: the BLAS's threads
+    inside each product, or glassnet's threads over parts of the batch with one-thread products), the two
+    settings fit's step timer chooses between."""
     import time
 
     import torch
 
     import glassnet as gn
-    from glassnet import layers
+    from glassnet import config, layers
 
     gn.utils.set_random_seed(0)
     torch.manual_seed(0)
@@ -142,17 +150,27 @@ def per_batch(cell: str, x: np.ndarray, batch: int, n: int) -> dict[str, float]:
         with torch.no_grad():
             mod(tx)
 
-    runs = {"glassnet train": g_train, "torch train": t_train,
-            "glassnet infer": lambda: rnn(xb), "torch infer": t_infer}
-    if cell == "lstm":
-        runs["glassnet products"] = lstm_products(rnn, xb)
+    default = config.threads_now()
+    runs = {"glassnet train": (default, g_train), "torch train": (default, t_train),
+            "glassnet infer": (default, lambda: rnn(xb)), "torch infer": (default, t_infer)}
+    if threads > 1:
+        over_batch = config.ThreadSetting(1, threads)
+        runs[f"glassnet {over_batch}"] = (over_batch, g_train)
+    if cell == "lstm" and threads == 1:
+        runs["glassnet products"] = (default, lstm_products(rnn, xb))
+    clock = time.process_time if threads == 1 else time.perf_counter
     times: dict[str, list[float]] = {name: [] for name in runs}
-    for k in range(n + 3):
-        for name, fn in runs.items():
-            start = time.process_time()
-            fn()
-            if k >= 3:  # the first runs warm up
-                times[name].append(time.process_time() - start)
+    # In blocks of 10 batches, each block after 2 untimed ones: a framework's idle threads keep spinning
+    # for a while after its last batch (OpenBLAS's, OpenMP's), and would be timed in the other's first.
+    for _ in range(max(1, n // 10)):
+        for name, (setting, fn) in runs.items():
+            config.apply_threads(setting)
+            for k in range(12):
+                start = clock()
+                fn()
+                if k >= 2:
+                    times[name].append(clock() - start)
+    config.apply_threads(default)
     return {name: median(v) * 1e3 for name, v in times.items()}
 
 
@@ -181,19 +199,23 @@ def main() -> None:
     print(f"glassnet kernels: {'compiled (numba)' if jit.enabled() else 'NumPy references'}")
     x, y, xt = load()
     if args.per_batch:
-        print(f"\n{'cell':>4} | {'ms CPU/batch':>12} | {'glassnet':>8} | {'torch':>8} | {'ratio g/t':>9}")
-        print("-" * 55)
+        clock = "ms CPU/batch" if threads == 1 else "ms/batch"
+        print(f"\n{'cell':>4} | {'what':>32} | {'glassnet':>8} | {'torch':>8} | {'ratio g/t':>9}  ({clock})")
+        print("-" * 78)
         for cell in args.cells:
-            r = per_batch(cell, x, args.batch, args.per_batch)
-            for what in ("train", "infer"):
-                g, t = r[f"glassnet {what}"], r[f"torch {what}"]
-                print(f"{cell.upper():>4} | {what:>12} | {g:>8.2f} | {t:>8.2f} | {g / t:>9.2f}")
+            r = per_batch(cell, x, args.batch, args.per_batch, threads)
+            rows = [("train", r["glassnet train"], r["torch train"]), ("infer", r["glassnet infer"], r["torch infer"])]
+            rows += [(f"train, {name[9:]}", g, r["torch train"]) for name, g in r.items()
+                     if name.startswith("glassnet ") and "threads over" in name]
             if "glassnet products" in r:  # the floor: the LSTM's products alone, against PyTorch's whole layer
-                g, t = r["glassnet products"], r["torch train"]
-                print(f"{cell.upper():>4} | {'its products':>12} | {g:>8.2f} | {t:>8.2f} | {g / t:>9.2f}")
-        print(f"\nmedian of {args.per_batch} alternating batches; train = forward + backward of the layer alone, "
-              "infer = its forward without a tape; its products = the matrix products of the LSTM's training batch "
-              "alone (glassnet's floor at one thread), against PyTorch's whole training batch")
+                rows.append(("its products", r["glassnet products"], r["torch train"]))
+            for what, g, t in rows:
+                print(f"{cell.upper():>4} | {what:>32} | {g:>8.2f} | {t:>8.2f} | {g / t:>9.2f}")
+        print(f"\nmedian of {args.per_batch} batches in alternating blocks of 10; train = forward + backward of the layer alone "
+              "(with more than one thread: at glassnet's default, the BLAS's threads inside each product, and again "
+              "with glassnet's threads over the batch), infer = its forward without a tape; its products (one thread "
+              "only) = the matrix products of the LSTM's training batch alone (glassnet's floor), against PyTorch's "
+              "whole training batch")
         return
     rows = []
     for cell in args.cells:
