@@ -12,11 +12,12 @@ categorical cross-entropy, batch 128, one epoch = 60,000 images.  Inference is a
 count and alternate (the machine is noisy: medians are quoted).  On machines where OPENBLAS_CORETYPE forces
 generic BLAS kernels, prefix ``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE``; the header says which ran.
 ``--per-batch N`` times only the recurrent layer on one batch (forward + backward of a sum, and a forward
-without a tape), N times, alternating blocks of 10, and for the LSTM its matrix products alone (the floor under glassnet's
-time: the same products as the layer, nothing else), in CPU time (``time.process_time``): steadier than wall
-time on a shared machine, but meaningful at one thread only (other threads' spinning counts too).  With more
-threads it takes wall time instead and times glassnet's training batch both ways fit's step timer chooses
-between: the BLAS's threads inside each product (the default) and glassnet's threads over the batch.
+without a tape), N times, the frameworks alternating in blocks of 10.  At one thread it takes CPU time
+(``time.process_time``: steadier than wall time on a shared machine) and also times the LSTM's matrix products
+alone (the floor under glassnet's time: the same products as the layer, nothing else).  With more threads it
+takes wall time (CPU time would add up the threads' spinning) and times glassnet's training batch both ways
+fit's step timer chooses between: the BLAS's threads inside each product (the default) and glassnet's threads
+over the batch.
 ``--no-jit`` runs glassnet with its compiled kernels switched off (glassnet.jit.set_enabled(False)): the LSTM and
 GRU step kernels (glassnet/engine/ops/recurrent_kernels.py) then run their NumPy references; an A/B of the two.
 Nothing here is a test: it prints figures.
@@ -155,7 +156,7 @@ def per_batch(cell: str, x: np.ndarray, batch: int, n: int, threads: int) -> dic
             "glassnet infer": (default, lambda: rnn(xb)), "torch infer": (default, t_infer)}
     if threads > 1:
         over_batch = config.ThreadSetting(1, threads)
-        runs[f"glassnet {over_batch}"] = (over_batch, g_train)
+        runs["glassnet train over the batch"] = (over_batch, g_train)
     if cell == "lstm" and threads == 1:
         runs["glassnet products"] = (default, lstm_products(rnn, xb))
     clock = time.process_time if threads == 1 else time.perf_counter
@@ -181,14 +182,14 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--per-batch", type=int, default=0, metavar="N",
-                        help="time only the recurrent layer, N batches, in CPU time (use with --threads 1)")
+                        help="time only the recurrent layer, N batches (CPU time at --threads 1, else wall time)")
     parser.add_argument("--no-jit", action="store_true",
                         help="switch glassnet's compiled kernels off (their NumPy references run instead)")
     args = parser.parse_args()
     threads = set_threads(args.threads)
     import torch
 
-    from glassnet import jit
+    from glassnet import config, jit
 
     if args.no_jit:
         jit.set_enabled(False)
@@ -200,17 +201,18 @@ def main() -> None:
     x, y, xt = load()
     if args.per_batch:
         clock = "ms CPU/batch" if threads == 1 else "ms/batch"
-        print(f"\n{'cell':>4} | {'what':>32} | {'glassnet':>8} | {'torch':>8} | {'ratio g/t':>9}  ({clock})")
-        print("-" * 78)
+        print(f"\n{'cell':>4} | {'what':>40} | {'glassnet':>8} | {'torch':>8} | {'ratio g/t':>9}  ({clock})")
+        print("-" * 86)
         for cell in args.cells:
             r = per_batch(cell, x, args.batch, args.per_batch, threads)
             rows = [("train", r["glassnet train"], r["torch train"]), ("infer", r["glassnet infer"], r["torch infer"])]
-            rows += [(f"train, {name[9:]}", g, r["torch train"]) for name, g in r.items()
-                     if name.startswith("glassnet ") and "threads over" in name]
+            if "glassnet train over the batch" in r:
+                rows.append((f"train, {config.ThreadSetting(1, threads)}", r["glassnet train over the batch"],
+                             r["torch train"]))
             if "glassnet products" in r:  # the floor: the LSTM's products alone, against PyTorch's whole layer
                 rows.append(("its products", r["glassnet products"], r["torch train"]))
             for what, g, t in rows:
-                print(f"{cell.upper():>4} | {what:>32} | {g:>8.2f} | {t:>8.2f} | {g / t:>9.2f}")
+                print(f"{cell.upper():>4} | {what:>40} | {g:>8.2f} | {t:>8.2f} | {g / t:>9.2f}")
         print(f"\nmedian of {args.per_batch} batches in alternating blocks of 10; train = forward + backward of the layer alone "
               "(with more than one thread: at glassnet's default, the BLAS's threads inside each product, and again "
               "with glassnet's threads over the batch), infer = its forward without a tape; its products (one thread "
